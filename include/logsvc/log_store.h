@@ -1,0 +1,52 @@
+// LogStore: where entries live. One interface; the embedded RocksDB store
+// (src/store/rocksdb_store.h) is behind it today, DynamoDB tomorrow.
+//
+// Every operation is asynchronous: it returns at once and reports through a
+// completion callback, so that threads serving sockets never wait on a disk or
+// a network. Contract for all callbacks:
+//   - each is invoked exactly once, unless the store is destroyed first while
+//     the operation is still queued (then it is destroyed without being called);
+//   - it may run on any thread, including the caller's before the call returns,
+//     so it must be cheap and must not block (post work elsewhere if needed);
+//   - Status codes: kUnavailable means the store cannot serve now (disk full,
+//     closed, remote down) and nothing was changed; kNotFound means no such entry.
+// Implementations are thread-safe: any thread may call any method at any time.
+#ifndef LOGSVC_LOG_STORE_H_
+#define LOGSVC_LOG_STORE_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "logsvc/log_entry.h"
+#include "logsvc/status.h"
+
+namespace logsvc {
+
+class LogStore {
+ public:
+  using AppendCallback = std::function<void(Status)>;
+  using ListCallback = std::function<void(Result<std::vector<LogEntry>>)>;
+  using GetCallback = std::function<void(Result<LogEntry>)>;
+
+  virtual ~LogStore() = default;
+
+  // Stores `entry` durably. OK is reported only once the entry would survive a
+  // crash of the process or the machine (for RocksDB: its WAL is synced).
+  // On error nothing was stored.
+  virtual void Append(LogEntry entry, AppendCallback done) = 0;
+
+  // The `limit` most recent entries, newest first: by timestamp, and for equal
+  // timestamps the later ingest first. Cost must not grow with the store's size.
+  virtual void Recent(size_t limit, ListCallback done) = 0;
+
+  // The entry with this id, or kNotFound.
+  virtual void Get(std::string log_id, GetCallback done) = 0;
+
+  // True while the store takes writes. Cheap; safe to call on any thread.
+  virtual bool Healthy() const = 0;
+};
+
+}  // namespace logsvc
+
+#endif  // LOGSVC_LOG_STORE_H_

@@ -1,0 +1,121 @@
+#include "api/api.h"
+
+#include "api/responses.h"
+#include "core/datetime.h"
+#include "core/ingest_request.h"
+#include "core/uuid.h"
+
+namespace logsvc::api {
+namespace {
+
+constexpr std::string_view kLogsPrefix = "/logs/";
+constexpr std::string_view kStoreUnavailable =
+    "The log store cannot take requests right now; try again later.";
+
+Response Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "application/json"});
+  r.headers.push_back({"Access-Control-Allow-Origin", "*"});
+  r.body = std::move(body);
+  return r;
+}
+
+Response MethodNotAllowed(std::string_view method, std::string allow) {
+  Response r = ErrorResponse(
+      405, "Method " + std::string(method) + " is not allowed here; use " + allow + ".");
+  r.headers.push_back({"Allow", std::move(allow)});
+  return r;
+}
+
+Response Preflight(std::string allow) {
+  Response r;
+  r.status = 204;
+  r.headers.push_back({"Access-Control-Allow-Origin", "*"});
+  r.headers.push_back({"Access-Control-Allow-Methods", allow});
+  r.headers.push_back({"Access-Control-Allow-Headers", "Content-Type, Authorization"});
+  r.headers.push_back({"Access-Control-Max-Age", "86400"});
+  r.headers.push_back({"Allow", std::move(allow)});
+  return r;
+}
+
+// The status a store failure maps to.
+Response StoreError(const Status& s) {
+  if (s.code() == Status::Code::kNotFound) return ErrorResponse(404, s.message());
+  if (s.code() == Status::Code::kUnavailable) return ErrorResponse(503, kStoreUnavailable);
+  return ErrorResponse(500, "Internal error.");
+}
+
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+}  // namespace
+
+Response ErrorResponse(int status, std::string_view error) {
+  return Json(status, ErrorBody(status, error));
+}
+
+void Api::Handle(const Request& req, Done done) {
+  std::string_view path = PathOf(req.target);
+  const std::string_view m = req.method;
+
+  if (path == "/logs") {
+    if (m == "POST") return Ingest(req, std::move(done));
+    if (m == "GET") return Recent(std::move(done));
+    if (m == "OPTIONS") return done(Preflight("GET, POST, OPTIONS"));
+    return done(MethodNotAllowed(m, "GET, POST, OPTIONS"));
+  }
+  if (path.size() > kLogsPrefix.size() && path.substr(0, kLogsPrefix.size()) == kLogsPrefix &&
+      path.find('/', kLogsPrefix.size()) == std::string_view::npos) {
+    if (m == "GET") return GetOne(path.substr(kLogsPrefix.size()), std::move(done));
+    if (m == "OPTIONS") return done(Preflight("GET, OPTIONS"));
+    return done(MethodNotAllowed(m, "GET, OPTIONS"));
+  }
+  if (path == "/healthz") {
+    if (m == "GET") return Health(std::move(done));
+    if (m == "OPTIONS") return done(Preflight("GET, OPTIONS"));
+    return done(MethodNotAllowed(m, "GET, OPTIONS"));
+  }
+  done(ErrorResponse(404, "No such route. The API is POST /logs, GET /logs, "
+                          "GET /logs/{logId} and GET /healthz."));
+}
+
+void Api::Ingest(const Request& req, Done done) {
+  auto parsed = ParseIngestRequest(req.body);
+  if (!parsed.ok()) return done(ErrorResponse(400, parsed.status().message()));
+
+  LogEntry entry{uuid::Format(uuid::NewV4()), NowUnixMillis(), parsed.value().severity,
+                 std::move(parsed.value().message)};
+  std::string location = "/logs/" + entry.log_id;
+  std::string created = CreatedBody(entry);
+  store_.Append(std::move(entry), [done = std::move(done), created = std::move(created),
+                                   location = std::move(location)](Status s) mutable {
+    if (!s.ok()) return done(StoreError(s));
+    Response r = Json(201, std::move(created));
+    r.headers.push_back({"Location", std::move(location)});
+    done(std::move(r));
+  });
+}
+
+void Api::Recent(Done done) {
+  store_.Recent(kRecentLimit, [done = std::move(done)](Result<std::vector<LogEntry>> r) {
+    if (!r.ok()) return done(StoreError(r.status()));
+    done(Json(200, EntryListBody(r.value())));
+  });
+}
+
+void Api::GetOne(std::string_view log_id, Done done) {
+  store_.Get(std::string(log_id), [done = std::move(done)](Result<LogEntry> r) {
+    if (!r.ok()) return done(StoreError(r.status()));
+    done(Json(200, EntryBody(r.value())));
+  });
+}
+
+void Api::Health(Done done) {
+  if (store_.Healthy()) return done(Json(200, R"({"statusCode":200,"status":"ok"})"));
+  Response r = ErrorResponse(503, "The log store cannot take writes right now.");
+  done(std::move(r));
+}
+
+}  // namespace logsvc::api

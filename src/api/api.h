@@ -1,0 +1,68 @@
+// Api: the log service's routes, independent of how requests arrive. The
+// standalone HTTP server (src/http) and the Lambda handler both translate
+// their requests into api::Request and send back the api::Response they get,
+// so statuses, bodies and headers are identical everywhere.
+//
+//   POST    /logs          ingest one entry            201 | 400 | 503
+//   GET     /logs          the 100 most recent         200 | 503
+//   GET     /logs/{logId}  one entry                   200 | 404 | 503
+//   GET     /healthz       does the store take writes  200 | 503
+//   OPTIONS any route      CORS preflight              204
+// Another method on a route is 405 with Allow; another path is 404.
+#ifndef LOGSVC_API_API_H_
+#define LOGSVC_API_API_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "logsvc/log_store.h"
+
+namespace logsvc::api {
+
+// The views need only stay valid until Handle() returns.
+struct Request {
+  std::string_view method;  // "GET", "POST", ...: case-sensitive, as HTTP says
+  std::string_view target;  // path, optionally followed by "?query" (ignored)
+  std::string body;
+};
+
+struct Header {
+  std::string_view name;  // always a string literal
+  std::string value;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<Header> headers;  // Content-Type and CORS included
+  std::string body;             // empty for 204
+};
+
+// A response with an error body, for failures found before routing (a body
+// over the size limit, a malformed request) so that they look like the rest.
+Response ErrorResponse(int status, std::string_view error);
+
+class Api {
+ public:
+  using Done = std::function<void(Response)>;
+
+  // `store` must outlive the Api and every request still in progress.
+  explicit Api(LogStore& store) : store_(store) {}
+
+  // Handles one request. `done` is called exactly once, on any thread
+  // (possibly before Handle returns); see LogStore for the callback contract.
+  void Handle(const Request& req, Done done);
+
+ private:
+  void Ingest(const Request& req, Done done);
+  void Recent(Done done);
+  void GetOne(std::string_view log_id, Done done);
+  void Health(Done done);
+
+  LogStore& store_;
+};
+
+}  // namespace logsvc::api
+
+#endif  // LOGSVC_API_API_H_

@@ -1,0 +1,29 @@
+// The JSON bodies of the API, byte for byte the same from the standalone
+// server and the Lambda functions. Field order follows the original design:
+// logId, timestamp, datetime, severity, message.
+#ifndef LOGSVC_API_RESPONSES_H_
+#define LOGSVC_API_RESPONSES_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "logsvc/log_entry.h"
+
+namespace logsvc::api {
+
+// {"statusCode":201,"message":"Log entry created successfully","logId":...,"timestamp":...}
+std::string CreatedBody(const LogEntry& e);
+
+// {"statusCode":200,"count":N,"logs":[{entry},...]}
+std::string EntryListBody(const std::vector<LogEntry>& entries);
+
+// {"statusCode":200,"logId":...,...}: one entry.
+std::string EntryBody(const LogEntry& e);
+
+// {"statusCode":<status>,"error":"<sentence>"}
+std::string ErrorBody(int status, std::string_view error);
+
+}  // namespace logsvc::api
+
+#endif  // LOGSVC_API_RESPONSES_H_

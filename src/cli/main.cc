@@ -1,0 +1,60 @@
+// logsvc: the command line. `logsvc serve` runs the service; see --help.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/serve_command.h"
+#include "version.h"
+
+namespace {
+
+// Every usage error is one line on stderr and exit status 2, as with most Unix tools.
+int UsageError(const std::string& what) {
+  std::fprintf(stderr, "logsvc: error: %s (see 'logsvc --help')\n", what.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using logsvc::cli::ServeOptions;
+  CLI::App app{"logsvc: a log service. Applications POST log entries over HTTP; people and "
+               "tools read them back, newest first."};
+  app.name("logsvc");
+  app.set_version_flag("--version", std::string("logsvc ") + logsvc::kVersion);
+  app.require_subcommand(1);
+
+  ServeOptions opts;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Run the HTTP log service on an embedded, durable RocksDB store.");
+  serve->add_option("--listen", opts.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->envname("LOGSVC_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--data-dir", opts.data_dir, "Directory of the database (created if missing)")
+      ->envname("LOGSVC_DATA_DIR")
+      ->capture_default_str();
+  serve->add_option("--threads", opts.threads, "I/O threads (default: one per core)")
+      ->envname("LOGSVC_THREADS")
+      ->check(CLI::Range(1, 256));
+  serve->add_option("--max-body-bytes", opts.max_body_bytes,
+                    "Largest request body accepted; larger gets 413")
+      ->envname("LOGSVC_MAX_BODY_BYTES")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{64} << 20))
+      ->capture_default_str();
+  serve->add_flag("--access-log", opts.access_log, "Log every request (one JSON line each)")
+      ->envname("LOGSVC_ACCESS_LOG");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return UsageError(e.what());
+  }
+  if (serve->parsed()) return logsvc::cli::RunServe(opts);
+  return UsageError("no command given");
+}

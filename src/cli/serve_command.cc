@@ -1,0 +1,83 @@
+#include "cli/serve_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "api/api.h"
+#include "http/server.h"
+#include "store/rocksdb_store.h"
+#include "util/log.h"
+#include "version.h"
+
+namespace logsvc::cli {
+namespace {
+
+int ConfigError(const std::string& what) {
+  log::Error("cannot start").Str("error", what);
+  return 2;
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& options) {
+  auto address = ParseListenAddress(options.listen);
+  if (!address.ok()) return ConfigError(address.status().message());
+  const int threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+
+  // Signals are taken by one thread with sigwait(); every other thread,
+  // including those RocksDB and the server start, inherits this mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto opened = store::RocksDbStore::Open({.path = options.data_dir});
+  if (!opened.ok()) return ConfigError(opened.status().message());
+  std::unique_ptr<store::RocksDbStore> store = std::move(opened).value();
+
+  api::Api api(*store);
+  http::ServerOptions server_options;
+  server_options.host = address.value().host;
+  server_options.port = address.value().port;
+  server_options.threads = threads;
+  server_options.max_body_bytes = options.max_body_bytes;
+  server_options.access_log = options.access_log;
+  http::Server server(server_options, api);
+  if (Status s = server.Listen(); !s.ok()) return ConfigError(s.message());
+
+  std::string host = address.value().host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  log::Info("logsvc started")
+      .Str("version", kVersion)
+      .Str("listen", host + ":" + std::to_string(server.port()))
+      .Str("data_dir", options.data_dir)
+      .Str("store", "rocksdb")
+      .Int("threads", threads)
+      .Int("max_body_bytes", static_cast<int64_t>(options.max_body_bytes))
+      .Bool("access_log", options.access_log);
+
+  std::thread signal_waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGTERM || sig == SIGINT) {
+      log::Info("stopping").Str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+    server.Stop();
+  });
+
+  server.Run();
+  // Whatever the store still holds is written (and its callbacks, bound for
+  // the stopped server, dropped) before the database closes.
+  store->Close();
+  // Wake the signal thread if the server stopped for another reason.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  log::Info("logsvc stopped");
+  return 0;
+}
+
+}  // namespace logsvc::cli

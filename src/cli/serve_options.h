@@ -1,0 +1,31 @@
+// The settings of `logsvc serve`, from flags and LOGSVC_* environment
+// variables (a flag wins over its variable).
+#ifndef LOGSVC_CLI_SERVE_OPTIONS_H_
+#define LOGSVC_CLI_SERVE_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "logsvc/status.h"
+
+namespace logsvc::cli {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  int threads = 0;  // 0: one per core
+  uint64_t max_body_bytes = 1 << 20;
+  bool access_log = false;
+};
+
+struct HostPort {
+  std::string host;
+  uint16_t port;
+};
+
+// "127.0.0.1:8080", "[::1]:8080", "localhost:0". kInvalidArgument if malformed.
+Result<HostPort> ParseListenAddress(const std::string& listen);
+
+}  // namespace logsvc::cli
+
+#endif  // LOGSVC_CLI_SERVE_OPTIONS_H_

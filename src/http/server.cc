@@ -1,0 +1,312 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "util/log.h"
+
+namespace logsvc::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+// After a reply that closes the connection, how long and how much we keep
+// reading (and discarding) so the client sees our reply and not a reset.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerBytes = 8 << 20;
+
+// What every connection needs from the server.
+struct SessionContext {
+  const ServerOptions opts;
+  api::Api& api;
+  std::atomic<int> in_flight{0};   // requests read and not yet answered
+  std::atomic<bool> draining{false};  // stopping: close connections after their reply
+};
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions o, api::Api& a) : ctx{std::move(o), a}, opts(ctx.opts) {
+    for (int i = 0; i < std::max(1, opts.threads); ++i) {
+      contexts.push_back(std::make_unique<net::io_context>(1));
+      guards.push_back(net::make_work_guard(*contexts.back()));
+    }
+    acceptor.emplace(*contexts[0]);
+    drain_timer.emplace(*contexts[0]);
+  }
+
+  Status Listen();
+  void Run();
+  void Stop();
+
+  SessionContext ctx;
+  const ServerOptions& opts;
+
+ private:
+  void Accept();
+  void WaitForDrain();
+
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<net::steady_timer> drain_timer;
+  std::chrono::steady_clock::time_point drain_deadline;
+  size_t next_context = 0;
+  std::atomic<bool> stop_requested{false};
+
+  friend class Server;
+};
+
+namespace {
+
+// One connection: read a request, hand it to the Api, write the response,
+// repeat while keep-alive. Lives as long as an operation holds a shared_ptr.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, SessionContext& server)
+      : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void Start() { ReadHeader(); }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(server_.opts.max_body_bytes);
+    stream_.expires_after(server_.opts.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    // curl and others send "Expect: 100-continue" before a large body and
+    // wait a second for it unless told to go on.
+    if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+      continue_.emplace(bhttp::status::continue_, 11);
+      return bhttp::async_write(stream_, *continue_,
+                                [self = shared_from_this()](beast::error_code ec2, size_t) {
+                                  if (ec2) return self->Close();
+                                  self->ReadBody();
+                                });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      return Reply(api::ErrorResponse(
+                       413, "Request body is larger than the limit of " +
+                                std::to_string(server_.opts.max_body_bytes) + " bytes."),
+                   /*force_close=*/true);
+    }
+    if (ec == bhttp::error::header_limit) {
+      return Reply(api::ErrorResponse(431, "Request headers are larger than 16 KiB."), true);
+    }
+    if (&ec.category() == &bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      return Reply(api::ErrorResponse(400, "Malformed HTTP request: " + ec.message() + "."), true);
+    }
+    // End of stream, timeout, reset: nothing to answer.
+    Close();
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    auto& req = parser_->get();
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    if (server_.opts.access_log) {
+      method_ = std::string(req.method_string());
+      target_ = std::string(req.target());
+      started_ = std::chrono::steady_clock::now();
+    }
+    ++server_.in_flight;
+    counted_ = true;
+    api::Request ar{req.method_string(), req.target(), std::move(req.body())};
+    server_.api.Handle(ar, [self = shared_from_this()](api::Response res) {
+      // Called on a store thread, or inline: continue on this connection's thread.
+      auto executor = self->stream_.get_executor();
+      net::dispatch(executor, [self = std::move(self), res = std::move(res)]() mutable {
+        self->Reply(std::move(res), false);
+      });
+    });
+  }
+
+  void Reply(api::Response r, bool force_close) {
+    res_.emplace(static_cast<bhttp::status>(r.status), version_ ? version_ : 11);
+    for (auto& h : r.headers) res_->set(h.name, h.value);
+    res_->body() = std::move(r.body);
+    res_->keep_alive(keep_alive_ && !force_close && !server_.draining);
+    // RFC 9110: a 204 carries no Content-Length.
+    if (r.status != 204) res_->prepare_payload();
+    bhttp::async_write(stream_, *res_,
+                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t bytes) {
+    if (counted_) {
+      counted_ = false;
+      --server_.in_flight;
+    }
+    if (server_.opts.access_log) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started_)
+                    .count();
+      log::Info("request")
+          .Str("method", method_)
+          .Str("path", target_.substr(0, target_.find('?')))
+          .Int("status", res_->result_int())
+          .Int("bytes", static_cast<int64_t>(bytes))
+          .Int("duration_us", us)
+          .Str("remote", remote_);
+    }
+    if (ec || !res_->keep_alive()) return Close();
+    ReadHeader();
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(kLingerTime);
+    Linger();
+  }
+
+  void Linger() {
+    if (lingered_ >= kLingerBytes) return;
+    stream_.async_read_some(net::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return;
+                              self->lingered_ += n;
+                              self->Linger();
+                            });
+  }
+
+  beast::tcp_stream stream_;
+  SessionContext& server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::empty_body>> continue_;
+  std::optional<bhttp::response<bhttp::string_body>> res_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool counted_ = false;
+  std::string remote_, method_, target_;
+  std::chrono::steady_clock::time_point started_;
+  size_t lingered_ = 0;
+  std::array<char, 4096> discard_;
+};
+
+}  // namespace
+
+Status Server::Impl::Listen() {
+  beast::error_code ec;
+  tcp::resolver resolver(*contexts[0]);
+  auto results = resolver.resolve(opts.host, std::to_string(opts.port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  std::string where = opts.host + ":" + std::to_string(opts.port);
+  if (ec || results.empty()) {
+    return Status::Unavailable("cannot resolve listen address '" + where + "': " + ec.message());
+  }
+  tcp::endpoint ep = results.begin()->endpoint();
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable("cannot listen on " + where + ": " + ec.message());
+  return Status::Ok();
+}
+
+void Server::Impl::Accept() {
+  auto& io = *contexts[next_context++ % contexts.size()];
+  acceptor->async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+    if (ec) {
+      // Out of file descriptors, usually: back off instead of spinning.
+      log::Warn("accept failed").Str("error", ec.message());
+      drain_timer->expires_after(std::chrono::milliseconds(100));
+      drain_timer->async_wait([this](beast::error_code) { Accept(); });
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto executor = socket.get_executor();
+    auto session = std::make_shared<Session>(std::move(socket), ctx);
+    net::post(executor, [session] { session->Start(); });
+    Accept();
+  });
+}
+
+void Server::Impl::Run() {
+  net::post(*contexts[0], [this] { Accept(); });
+  auto run = [](net::io_context& io) {
+    for (;;) {
+      try {
+        io.run();
+        return;
+      } catch (const std::exception& e) {
+        log::Error("unexpected error on an I/O thread").Str("error", e.what());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < contexts.size(); ++i) {
+    threads.emplace_back([&run, io = contexts[i].get()] { run(*io); });
+  }
+  run(*contexts[0]);
+  for (auto& t : threads) t.join();
+}
+
+void Server::Impl::Stop() {
+  if (stop_requested.exchange(true)) return;
+  net::post(*contexts[0], [this] {
+    beast::error_code ec;
+    acceptor->close(ec);
+    ctx.draining = true;
+    drain_deadline = std::chrono::steady_clock::now() + opts.drain_timeout;
+    WaitForDrain();
+  });
+}
+
+void Server::Impl::WaitForDrain() {
+  if (ctx.in_flight > 0 && std::chrono::steady_clock::now() < drain_deadline) {
+    drain_timer->expires_after(std::chrono::milliseconds(10));
+    drain_timer->async_wait([this](beast::error_code) { WaitForDrain(); });
+    return;
+  }
+  if (ctx.in_flight > 0) {
+    log::Warn("dropping requests still in flight").Int("count", ctx.in_flight);
+  }
+  for (auto& g : guards) g.reset();
+  for (auto& c : contexts) c->stop();
+}
+
+Server::Server(ServerOptions options, api::Api& api)
+    : impl_(std::make_unique<Impl>(std::move(options), api)) {}
+Server::~Server() = default;
+Status Server::Listen() { return impl_->Listen(); }
+uint16_t Server::port() const { return impl_->acceptor->local_endpoint().port(); }
+void Server::Run() { impl_->Run(); }
+void Server::Stop() { impl_->Stop(); }
+
+}  // namespace logsvc::http

@@ -1,0 +1,70 @@
+#include "store/entry_codec.h"
+
+namespace logsvc::store {
+namespace {
+
+constexpr char kFormatV1 = 1;
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
+
+void PutBigEndian(std::string* out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+uint64_t GetBigEndian(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+}  // namespace
+
+std::string EncodeTimeKey(const TimeKey& k) {
+  std::string out;
+  out.reserve(16);
+  PutBigEndian(&out, static_cast<uint64_t>(k.timestamp_ms) ^ kSignBit);
+  PutBigEndian(&out, k.seq);
+  return out;
+}
+
+bool DecodeTimeKey(std::string_view bytes, TimeKey* out) {
+  if (bytes.size() != 16) return false;
+  out->timestamp_ms = static_cast<int64_t>(GetBigEndian(bytes.data()) ^ kSignBit);
+  out->seq = GetBigEndian(bytes.data() + 8);
+  return true;
+}
+
+std::string EncodeU64(uint64_t v) {
+  std::string out;
+  PutBigEndian(&out, v);
+  return out;
+}
+
+bool DecodeU64(std::string_view bytes, uint64_t* out) {
+  if (bytes.size() != 8) return false;
+  *out = GetBigEndian(bytes.data());
+  return true;
+}
+
+std::string EncodeEntry(const uuid::Bytes& id, const LogEntry& e) {
+  std::string out;
+  out.reserve(18 + e.message.size());
+  out.push_back(kFormatV1);
+  out.append(reinterpret_cast<const char*>(id.data()), id.size());
+  out.push_back(static_cast<char>(e.severity));
+  out.append(e.message);
+  return out;
+}
+
+Result<LogEntry> DecodeEntry(std::string_view key, std::string_view value) {
+  TimeKey k;
+  if (!DecodeTimeKey(key, &k) || value.size() < 18 || value[0] != kFormatV1 ||
+      static_cast<unsigned char>(value[17]) > static_cast<unsigned char>(Severity::kError)) {
+    return Status::Internal("corrupt entry record in the RocksDB store");
+  }
+  uuid::Bytes id;
+  std::copy(value.begin() + 1, value.begin() + 17, id.begin());
+  return LogEntry{uuid::Format(id), k.timestamp_ms, static_cast<Severity>(value[17]),
+                  std::string(value.substr(18))};
+}
+
+}  // namespace logsvc::store

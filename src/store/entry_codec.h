@@ -1,0 +1,40 @@
+// How the RocksDB store lays entries out on disk. Column families:
+//   "entries": TimeKey -> EncodedEntry    (ordered by time: GET /logs)
+//   "ids":     16-byte UUID -> TimeKey    (GET /logs/{logId})
+//   default:   "next_seq" -> 8-byte big-endian sequence counter
+// TimeKey is 16 bytes: the timestamp then a per-store sequence number, both
+// big-endian (the timestamp's sign bit flipped), so byte order is time order
+// and equal milliseconds keep ingest order.
+// EncodedEntry: format byte (1), UUID (16), severity (1), message bytes.
+#ifndef LOGSVC_STORE_ENTRY_CODEC_H_
+#define LOGSVC_STORE_ENTRY_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/uuid.h"
+#include "logsvc/log_entry.h"
+#include "logsvc/status.h"
+
+namespace logsvc::store {
+
+struct TimeKey {
+  int64_t timestamp_ms;
+  uint64_t seq;
+};
+
+std::string EncodeTimeKey(const TimeKey& k);
+bool DecodeTimeKey(std::string_view bytes, TimeKey* out);
+
+std::string EncodeU64(uint64_t v);
+bool DecodeU64(std::string_view bytes, uint64_t* out);
+
+// `id` is the entry's parsed log_id.
+std::string EncodeEntry(const uuid::Bytes& id, const LogEntry& e);
+// Rebuilds the entry from its key and value; kInternal if the bytes are corrupt.
+Result<LogEntry> DecodeEntry(std::string_view key, std::string_view value);
+
+}  // namespace logsvc::store
+
+#endif  // LOGSVC_STORE_ENTRY_CODEC_H_
