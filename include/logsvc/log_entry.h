@@ -18,7 +18,7 @@ struct LogEntry {
   std::string log_id;    // UUID v4, lower-case, 36 characters with dashes
   int64_t timestamp_ms;  // Unix time in milliseconds, assigned by the server at ingest
   Severity severity;
-  std::string message;   // valid UTF-8, trimmed, 1 to kMaxMessageCodePoints code points
+  std::string message;  // valid UTF-8, trimmed, 1 to kMaxMessageCodePoints code points
 };
 
 // The message limit of the API, in Unicode code points (not bytes).

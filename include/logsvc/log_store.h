@@ -15,6 +15,7 @@
 #define LOGSVC_LOG_STORE_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,15 @@
 
 namespace logsvc {
 
+// An immutable list of entries. Shared, not copied: a store may hand the same
+// list to many readers while nothing changes, and a reader may use its
+// identity (the pointer) to cache what it derives from it.
+using EntryList = std::shared_ptr<const std::vector<LogEntry>>;
+
 class LogStore {
  public:
   using AppendCallback = std::function<void(Status)>;
-  using ListCallback = std::function<void(Result<std::vector<LogEntry>>)>;
+  using ListCallback = std::function<void(Result<EntryList>)>;
   using GetCallback = std::function<void(Result<LogEntry>)>;
 
   virtual ~LogStore() = default;

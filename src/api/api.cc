@@ -46,9 +46,7 @@ Response StoreError(const Status& s) {
   return ErrorResponse(500, "Internal error.");
 }
 
-std::string_view PathOf(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
 
@@ -77,8 +75,9 @@ void Api::Handle(const Request& req, Done done) {
     if (m == "OPTIONS") return done(Preflight("GET, OPTIONS"));
     return done(MethodNotAllowed(m, "GET, OPTIONS"));
   }
-  done(ErrorResponse(404, "No such route. The API is POST /logs, GET /logs, "
-                          "GET /logs/{logId} and GET /healthz."));
+  done(ErrorResponse(404,
+                     "No such route. The API is POST /logs, GET /logs, "
+                     "GET /logs/{logId} and GET /healthz."));
 }
 
 void Api::Ingest(const Request& req, Done done) {
@@ -99,9 +98,20 @@ void Api::Ingest(const Request& req, Done done) {
 }
 
 void Api::Recent(Done done) {
-  store_.Recent(kRecentLimit, [done = std::move(done)](Result<std::vector<LogEntry>> r) {
+  store_.Recent(kRecentLimit, [this, done = std::move(done)](Result<EntryList> r) {
     if (!r.ok()) return done(StoreError(r.status()));
-    done(Json(200, EntryListBody(r.value())));
+    std::shared_ptr<const std::string> body;
+    {
+      std::lock_guard lock(recent_mu_);
+      if (recent_list_ == r.value()) body = recent_body_;
+    }
+    if (!body) {
+      body = std::make_shared<const std::string>(EntryListBody(*r.value()));
+      std::lock_guard lock(recent_mu_);
+      recent_list_ = r.value();
+      recent_body_ = body;
+    }
+    done(Json(200, *body));
   });
 }
 

@@ -13,6 +13,8 @@
 #define LOGSVC_API_API_H_
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +45,7 @@ struct Response {
 // over the size limit, a malformed request) so that they look like the rest.
 Response ErrorResponse(int status, std::string_view error);
 
+// Thread-safe: any thread may call Handle at any time.
 class Api {
  public:
   using Done = std::function<void(Response)>;
@@ -61,6 +64,12 @@ class Api {
   void Health(Done done);
 
   LogStore& store_;
+
+  // The last GET /logs body and the list it was made from: while the store
+  // hands out the same list, the body is reused instead of re-encoded.
+  std::mutex recent_mu_;
+  EntryList recent_list_;                           // guarded by recent_mu_
+  std::shared_ptr<const std::string> recent_body_;  // guarded by recent_mu_
 };
 
 }  // namespace logsvc::api

@@ -18,8 +18,9 @@ int UsageError(const std::string& what) {
 
 int main(int argc, char** argv) {
   using logsvc::cli::ServeOptions;
-  CLI::App app{"logsvc: a log service. Applications POST log entries over HTTP; people and "
-               "tools read them back, newest first."};
+  CLI::App app{
+      "logsvc: a log service. Applications POST log entries over HTTP; people and "
+      "tools read them back, newest first."};
   app.name("logsvc");
   app.set_version_flag("--version", std::string("logsvc ") + logsvc::kVersion);
   app.require_subcommand(1);
@@ -36,8 +37,9 @@ int main(int argc, char** argv) {
   serve->add_option("--threads", opts.threads, "I/O threads (default: one per core)")
       ->envname("LOGSVC_THREADS")
       ->check(CLI::Range(1, 256));
-  serve->add_option("--max-body-bytes", opts.max_body_bytes,
-                    "Largest request body accepted; larger gets 413")
+  serve
+      ->add_option("--max-body-bytes", opts.max_body_bytes,
+                   "Largest request body accepted; larger gets 413")
       ->envname("LOGSVC_MAX_BODY_BYTES")
       ->check(CLI::Range(uint64_t{1}, uint64_t{64} << 20))
       ->capture_default_str();

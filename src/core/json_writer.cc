@@ -9,8 +9,12 @@ namespace {
 constexpr char kHex[] = "0123456789abcdef";
 
 void AppendU16Escape(std::string* out, uint32_t unit) {
-  char buf[6] = {'\\', 'u', kHex[(unit >> 12) & 0xF], kHex[(unit >> 8) & 0xF],
-                 kHex[(unit >> 4) & 0xF], kHex[unit & 0xF]};
+  char buf[6] = {'\\',
+                 'u',
+                 kHex[(unit >> 12) & 0xF],
+                 kHex[(unit >> 8) & 0xF],
+                 kHex[(unit >> 4) & 0xF],
+                 kHex[unit & 0xF]};
   out->append(buf, sizeof buf);
 }
 
@@ -29,17 +33,38 @@ uint32_t Decode(std::string_view s, size_t i, size_t& len) {
   auto b0 = static_cast<unsigned char>(s[i]);
   int extra;
   uint32_t cp, min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) { extra = 1; cp = b0 & 0x1F; min = 0x80; }
-  else if (b0 >= 0xE0 && b0 <= 0xEF) { extra = 2; cp = b0 & 0x0F; min = 0x800; }
-  else if (b0 >= 0xF0 && b0 <= 0xF4) { extra = 3; cp = b0 & 0x07; min = 0x10000; }
-  else { len = 1; return 0xFFFD; }
-  if (i + extra >= s.size()) { len = 1; return 0xFFFD; }  // truncated sequence
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    extra = 1;
+    cp = b0 & 0x1F;
+    min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    extra = 2;
+    cp = b0 & 0x0F;
+    min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    extra = 3;
+    cp = b0 & 0x07;
+    min = 0x10000;
+  } else {
+    len = 1;
+    return 0xFFFD;
+  }
+  if (i + extra >= s.size()) {
+    len = 1;
+    return 0xFFFD;
+  }  // truncated sequence
   for (int k = 1; k <= extra; ++k) {
     auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) { len = 1; return 0xFFFD; }
+    if ((b & 0xC0) != 0x80) {
+      len = 1;
+      return 0xFFFD;
+    }
     cp = (cp << 6) | (b & 0x3F);
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) { len = 1; return 0xFFFD; }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    len = 1;
+    return 0xFFFD;
+  }
   len = static_cast<size_t>(extra) + 1;
   return cp;
 }
@@ -63,14 +88,30 @@ void AppendString(std::string* out, std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
-        case '\b': out->append("\\b"); break;
-        case '\f': out->append("\\f"); break;
-        default: AppendU16Escape(out, c); break;  // other controls, DEL, < > &
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
+        case '\b':
+          out->append("\\b");
+          break;
+        case '\f':
+          out->append("\\f");
+          break;
+        default:
+          AppendU16Escape(out, c);
+          break;  // other controls, DEL, < > &
       }
       ++i;
       continue;

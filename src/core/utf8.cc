@@ -9,10 +9,24 @@ bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 bool IsWhitespace(char32_t cp) {
   switch (cp) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D:
-    case 0x1C: case 0x1D: case 0x1E: case 0x1F: case 0x20:
-    case 0x85: case 0xA0: case 0x1680:
-    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x1C:
+    case 0x1D:
+    case 0x1E:
+    case 0x1F:
+    case 0x20:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return cp >= 0x2000 && cp <= 0x200A;
@@ -22,7 +36,10 @@ bool IsWhitespace(char32_t cp) {
 // Decodes the code point starting at s[i]; sets `len` to its byte length.
 char32_t DecodeAt(std::string_view s, size_t i, size_t& len) {
   auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) { len = 1; return c; }
+  if (c < 0x80) {
+    len = 1;
+    return c;
+  }
   int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
   char32_t cp = c & (0x3F >> extra);
   len = 1;

@@ -28,7 +28,7 @@ constexpr size_t kLingerBytes = 8 << 20;
 struct SessionContext {
   const ServerOptions opts;
   api::Api& api;
-  std::atomic<int> in_flight{0};   // requests read and not yet answered
+  std::atomic<int> in_flight{0};      // requests read and not yet answered
   std::atomic<bool> draining{false};  // stopping: close connections after their reply
 };
 
@@ -114,10 +114,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnReadError(beast::error_code ec) {
     if (ec == bhttp::error::body_limit) {
-      return Reply(api::ErrorResponse(
-                       413, "Request body is larger than the limit of " +
-                                std::to_string(server_.opts.max_body_bytes) + " bytes."),
-                   /*force_close=*/true);
+      return Reply(
+          api::ErrorResponse(413, "Request body is larger than the limit of " +
+                                      std::to_string(server_.opts.max_body_bytes) + " bytes."),
+          /*force_close=*/true);
     }
     if (ec == bhttp::error::header_limit) {
       return Reply(api::ErrorResponse(431, "Request headers are larger than 16 KiB."), true);

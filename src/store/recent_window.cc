@@ -20,14 +20,18 @@ void RecentWindow::Insert(const TimeKey& key, LogEntry entry) {
   auto pos = std::upper_bound(items_.begin(), items_.end(), key,
                               [](const TimeKey& k, const Item& it) { return Before(k, it.key); });
   items_.insert(pos, Item{key, std::move(entry)});
+  all_.reset();
 }
 
-std::vector<LogEntry> RecentWindow::Newest(size_t limit) const {
-  std::vector<LogEntry> out;
-  size_t n = std::min(limit, items_.size());
-  out.reserve(n);
-  for (auto it = items_.rbegin(); out.size() < n; ++it) out.push_back(it->entry);
-  return out;
+EntryList RecentWindow::Newest(size_t limit) {
+  if (!all_) {
+    std::vector<LogEntry> all;
+    all.reserve(items_.size());
+    for (auto it = items_.rbegin(); it != items_.rend(); ++it) all.push_back(it->entry);
+    all_ = std::make_shared<const std::vector<LogEntry>>(std::move(all));
+  }
+  if (limit >= all_->size()) return all_;
+  return std::make_shared<const std::vector<LogEntry>>(all_->begin(), all_->begin() + limit);
 }
 
 }  // namespace logsvc::store

@@ -8,7 +8,7 @@
 #include <deque>
 #include <vector>
 
-#include "logsvc/log_entry.h"
+#include "logsvc/log_store.h"
 #include "store/entry_codec.h"
 
 namespace logsvc::store {
@@ -20,8 +20,9 @@ class RecentWindow {
   // Adds an entry unless the window is full and it is older than all it holds.
   void Insert(const TimeKey& key, LogEntry entry);
 
-  // Up to `limit` entries, newest first.
-  std::vector<LogEntry> Newest(size_t limit) const;
+  // Up to `limit` entries, newest first. The full list is built once after
+  // each change and then shared by every caller until the next Insert.
+  EntryList Newest(size_t limit);
 
   size_t size() const { return items_.size(); }
 
@@ -32,6 +33,7 @@ class RecentWindow {
   };
   size_t capacity_;
   std::deque<Item> items_;  // oldest first: appends at the back are the common case
+  EntryList all_;           // items_ newest first; null after a change
 };
 
 }  // namespace logsvc::store

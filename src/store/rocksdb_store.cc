@@ -52,36 +52,68 @@ Status Unavailable(const rocksdb::Status& s) {
 }  // namespace
 
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptions& options) {
+  std::unique_ptr<RocksDbStore> store(new RocksDbStore());
+  store->options_ = options;
+  if (Status s = store->OpenDb(); !s.ok()) return s;
+  if (Status s = store->LoadState(); !s.ok()) return s;
+  store->healthy_ = true;
+  store->readers_ = std::make_unique<util::ThreadPool>(options.reader_threads);
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+Status RocksDbStore::OpenDb() {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
-  if (options.env) db_options.env = options.env;
+  if (options_.env) db_options.env = options_.env;
 
-  auto cache = rocksdb::NewLRUCache(32 << 20);
+  if (!cache_) cache_ = rocksdb::NewLRUCache(32 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, CfOptions(cache, true)},
-      {kEntriesCf, CfOptions(cache, false)},
-      {kIdsCf, CfOptions(cache, true)},
+      {rocksdb::kDefaultColumnFamilyName, CfOptions(cache_, true)},
+      {kEntriesCf, CfOptions(cache_, false)},
+      {kIdsCf, CfOptions(cache_, true)},
   };
-
-  std::unique_ptr<RocksDbStore> store(new RocksDbStore());
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, cfs, &store->handles_, &db);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db);
   if (!s.ok()) {
-    return Status::Unavailable("cannot open data dir '" + options.path + "': " + s.ToString());
+    return Status::Unavailable("cannot open data dir '" + options_.path + "': " + s.ToString());
   }
-  store->db_.reset(db);
-  store->entries_cf_ = store->handles_[1];
-  store->ids_cf_ = store->handles_[2];
-  store->max_queued_writes_ = options.max_queued_writes;
-  if (Status st = store->LoadState(); !st.ok()) return st;
+  db_.reset(db);
+  entries_cf_ = handles_[1];
+  ids_cf_ = handles_[2];
+  return Status::Ok();
+}
 
-  store->healthy_ = true;
-  store->readers_ = std::make_unique<util::ThreadPool>(options.reader_threads);
-  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
-  return store;
+void RocksDbStore::CloseDb() {
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  entries_cf_ = ids_cf_ = nullptr;
+  if (db_) db_->Close();
+  db_.reset();
+}
+
+void RocksDbStore::TryRecover() {
+  // Some failures (a full disk during a flush) clear with Resume(); a failed
+  // WAL write is fatal to the open instance and needs a reopen. Acknowledged
+  // entries are safe either way: their WAL records were synced.
+  if (db_ && db_->Resume().ok()) {
+    healthy_ = true;
+    log::Info("store recovered").Str("how", "resume");
+    return;
+  }
+  std::unique_lock lock(db_mu_);
+  if (db_) CloseDb();
+  Status s = OpenDb();
+  if (s.ok()) s = LoadState();
+  if (s.ok()) {
+    healthy_ = true;
+    log::Info("store recovered").Str("how", "reopen");
+  } else if (db_) {
+    CloseDb();  // LoadState failed: keep trying from a clean slate
+  }
 }
 
 Status RocksDbStore::LoadState() {
@@ -96,6 +128,7 @@ Status RocksDbStore::LoadState() {
   // Fill the window with the newest entries on disk.
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
   std::lock_guard lock(window_mu_);
+  window_ = RecentWindow(kRecentLimit);
   for (it->SeekToLast(); it->Valid() && window_.size() < kRecentLimit; it->Prev()) {
     auto entry = DecodeEntry(it->key().ToStringView(), it->value().ToStringView());
     if (!entry.ok()) return entry.status();
@@ -118,10 +151,8 @@ void RocksDbStore::Close() {
   queue_cv_.notify_one();
   if (writer_.joinable()) writer_.join();
   readers_.reset();  // runs the reads already queued
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  handles_.clear();
-  if (db_) db_->Close();
-  db_.reset();
+  std::unique_lock lock(db_mu_);
+  if (db_) CloseDb();
 }
 
 void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
@@ -131,7 +162,7 @@ void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
       lock.unlock();
       return done(Status::Unavailable("the store is closing"));
     }
-    if (queue_.size() >= max_queued_writes_) {
+    if (queue_.size() >= options_.max_queued_writes) {
       lock.unlock();
       return done(Status::Unavailable("too many writes are waiting for the disk"));
     }
@@ -149,16 +180,15 @@ void RocksDbStore::WriterLoop() {
       if (queue_.empty() && closing_) return;
       batch.swap(queue_);
     }
+    // After a failure, try to recover at least once a second, so the
+    // service heals by itself once the disk does.
+    if (!healthy_) TryRecover();
+    if (batch.empty()) continue;
     if (!healthy_) {
-      // After a failed write RocksDB refuses writes until resumed; try again
-      // now (at least once a second) so the service recovers by itself.
-      rocksdb::Status s = db_->Resume();
-      if (s.ok()) {
-        healthy_ = true;
-        log::Info("store recovered");
-      }
+      for (auto& pw : batch) pw.done(Status::Unavailable("the store is recovering from a failure"));
+    } else {
+      WriteBatchOf(batch);
     }
-    if (!batch.empty()) WriteBatchOf(batch);
     batch.clear();
   }
 }
@@ -197,7 +227,7 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
 
 void RocksDbStore::Recent(size_t limit, ListCallback done) {
   if (closed_) return done(Status::Unavailable("the store is closed"));
-  std::vector<LogEntry> entries;
+  EntryList entries;
   {
     std::lock_guard lock(window_mu_);
     entries = window_.Newest(limit);
@@ -214,10 +244,12 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   auto not_found = [&] { return Status::NotFound("No log entry has id '" + log_id + "'."); };
   auto id = uuid::Parse(log_id);
   if (!id) return not_found();
+  std::shared_lock lock(db_mu_);
+  if (!db_) return Status::Unavailable("the store is recovering from a failure");
   std::string time_key, value;
-  rocksdb::Status s = db_->Get(
-      {}, ids_cf_, rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()),
-      &time_key);
+  rocksdb::Status s =
+      db_->Get({}, ids_cf_, rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()),
+               &time_key);
   if (s.IsNotFound()) return not_found();
   if (!s.ok()) return Unavailable(s);
   s = db_->Get({}, entries_cf_, time_key, &value);

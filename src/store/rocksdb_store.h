@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "util/thread_pool.h"
 
 namespace rocksdb {
+class Cache;
 class ColumnFamilyHandle;
 class DB;
 class Env;
@@ -32,8 +34,8 @@ class Env;
 namespace logsvc::store {
 
 struct RocksDbStoreOptions {
-  std::string path;              // the data directory; created if missing
-  rocksdb::Env* env = nullptr;   // tests inject faults here; nullptr: the default Env
+  std::string path;                  // the data directory; created if missing
+  rocksdb::Env* env = nullptr;       // tests inject faults here; nullptr: the default Env
   size_t max_queued_writes = 65536;  // beyond this, Append reports kUnavailable at once
   int reader_threads = 2;
 };
@@ -63,16 +65,23 @@ class RocksDbStore final : public LogStore {
   };
 
   RocksDbStore() = default;
+  Status OpenDb();
+  void CloseDb();
   Status LoadState();
+  void TryRecover();
   void WriterLoop();
   void WriteBatchOf(std::vector<PendingWrite>& batch);
   Result<LogEntry> ReadEntry(const std::string& log_id);
 
+  RocksDbStoreOptions options_;
+  std::shared_ptr<rocksdb::Cache> cache_;
+  // db_ and the handles change only on the writer thread, under an exclusive
+  // db_mu_ (when recovering by reopening); reader threads hold it shared.
+  std::shared_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, entries, ids
   rocksdb::ColumnFamilyHandle* entries_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* ids_cf_ = nullptr;
-  size_t max_queued_writes_ = 0;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -81,7 +90,7 @@ class RocksDbStore final : public LogStore {
   uint64_t next_seq_ = 0;            // writer thread only (after Open)
   std::thread writer_;
 
-  mutable std::mutex window_mu_;
+  std::mutex window_mu_;
   RecentWindow window_{kRecentLimit};  // guarded by window_mu_
 
   std::unique_ptr<util::ThreadPool> readers_;

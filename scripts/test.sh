@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test:
+#   1. Release build (g++): unit tests, integration tests against the real
+#      binary, and the original design's curl scripts against it;
+#   2. ASan + UBSan build (clang): the same unit and integration tests once
+#      more, and the libFuzzer target on the request validator for a bounded time.
+# FUZZ_SECONDS (default 30) bounds the fuzzing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh test
+jobs=$(nproc)
+
+echo "== Release build and tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs" >/dev/null
+(cd build && ctest --output-on-failure --timeout 300 -j "$jobs")
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests (clang)"
+CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLOGSVC_SANITIZE=ON -DLOGSVC_FUZZ=ON \
+  -DLOGSVC_FUZZ_SECONDS="${FUZZ_SECONDS:-30}" >/dev/null
+cmake --build build-asan -j "$jobs" >/dev/null
+(cd build-asan && ctest --output-on-failure --timeout 600 -j "$jobs")

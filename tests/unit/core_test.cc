@@ -1,0 +1,273 @@
+// Unit tests of src/core: the rules every transport shares.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <set>
+
+#include "core/datetime.h"
+#include "core/ingest_request.h"
+#include "core/json_writer.h"
+#include "core/utf8.h"
+#include "core/uuid.h"
+
+namespace logsvc {
+namespace {
+
+std::string Repeat(std::string_view s, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out.append(s);
+  return out;
+}
+
+// ---- validation -------------------------------------------------------------
+
+struct BadBody {
+  std::string body;
+  std::string error;  // the exact sentence the client gets
+};
+
+class RejectsBody : public ::testing::TestWithParam<BadBody> {};
+
+TEST_P(RejectsBody, WithItsSentence) {
+  auto r = ParseIngestRequest(GetParam().body);
+  ASSERT_FALSE(r.ok()) << GetParam().body;
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryRule, RejectsBody,
+    ::testing::Values(
+        BadBody{"", "Request body is empty: send a JSON object with 'severity' and 'message'."},
+        BadBody{" \n", "Request body is empty: send a JSON object with 'severity' and 'message'."},
+        BadBody{"{", "Request body is not valid JSON."},
+        BadBody{"{\"severity\":\"info\",\"message\":\"x\"} trailing",
+                "Request body is not valid JSON."},
+        BadBody{"severity=info", "Request body is not valid JSON."},
+        BadBody{"{\"severity\":\"info\",\"message\":\"caf\xC3\"}",
+                "Request body is not valid UTF-8."},
+        BadBody{"{\"severity\":\"info\",\"message\":\"x\",\"other\":\"\xFF\"}",
+                "Request body is not valid UTF-8."},
+        BadBody{"[1,2]", "Request body must be a JSON object, not an array."},
+        BadBody{"\"info\"", "Request body must be a JSON object, not a string."},
+        BadBody{"42", "Request body must be a JSON object, not a number."},
+        BadBody{"null", "Request body must be a JSON object, not null."},
+        BadBody{"{\"message\":\"x\"}", "Missing required field 'severity'."},
+        BadBody{"{\"severity\":\"info\"}", "Missing required field 'message'."},
+        BadBody{"{}", "Missing required field 'severity'."},
+        BadBody{"{\"severity\":1,\"message\":\"x\"}",
+                "Field 'severity' must be a string, not a number."},
+        BadBody{"{\"severity\":null,\"message\":\"x\"}",
+                "Field 'severity' must be a string, not null."},
+        BadBody{"{\"severity\":\"info\",\"message\":[\"x\"]}",
+                "Field 'message' must be a string, not an array."},
+        BadBody{"{\"severity\":\"info\",\"message\":true}",
+                "Field 'message' must be a string, not a boolean."},
+        BadBody{"{\"severity\":\"info\",\"message\":{}}",
+                "Field 'message' must be a string, not an object."},
+        BadBody{"{\"severity\":\"debug\",\"message\":\"x\"}",
+                "Field 'severity' must be one of: info, warning, error (any letter case)."},
+        BadBody{"{\"severity\":\"\",\"message\":\"x\"}",
+                "Field 'severity' must be one of: info, warning, error (any letter case)."},
+        BadBody{"{\"severity\":\" info\",\"message\":\"x\"}",
+                "Field 'severity' must be one of: info, warning, error (any letter case)."},
+        BadBody{"{\"severity\":\"info\",\"message\":\"\"}", "Field 'message' must not be empty."},
+        BadBody{"{\"severity\":\"info\",\"message\":\" \\t\\n\\r \"}",
+                "Field 'message' must not be empty."},
+        BadBody{"{\"severity\":\"info\",\"message\":\"\xE3\x80\x80\xC2\xA0\"}",
+                "Field 'message' must not be empty."}),
+    [](const ::testing::TestParamInfo<BadBody>& param) {
+      return "case" + std::to_string(param.index);
+    });
+
+TEST(IngestRequest, AcceptsTheOriginalExample) {
+  auto r = ParseIngestRequest(R"({"severity": "error", "message": "Database connection timeout"})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().severity, Severity::kError);
+  EXPECT_EQ(r.value().message, "Database connection timeout");
+}
+
+TEST(IngestRequest, SeverityInAnyLetterCase) {
+  for (auto [name, want] : {std::pair{"INFO", Severity::kInfo},
+                            {"Warning", Severity::kWarning},
+                            {"eRRoR", Severity::kError},
+                            {"info", Severity::kInfo}}) {
+    auto r = ParseIngestRequest(std::string("{\"severity\":\"") + name + "\",\"message\":\"m\"}");
+    ASSERT_TRUE(r.ok()) << name;
+    EXPECT_EQ(r.value().severity, want) << name;
+  }
+}
+
+TEST(IngestRequest, TrimsMessageAndIgnoresOtherFields) {
+  auto r = ParseIngestRequest(
+      "{\"extra\":[1,{\"a\":null}],\"severity\":\"info\",\"message\":\"\\t  hello  world \\n\"}");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().message, "hello  world");
+  // Unicode white space (U+3000, U+00A0) is trimmed too, as Python's str.strip() does.
+  r = ParseIngestRequest("{\"severity\":\"info\",\"message\":\"\xE3\x80\x80x\xC2\xA0\"}");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().message, "x");
+}
+
+TEST(IngestRequest, LengthCountsCodePointsNotBytes) {
+  const std::string e_acute = "\xC3\xA9";  // é: 2 bytes, 1 code point
+  auto body = [](const std::string& msg) {
+    return "{\"severity\":\"info\",\"message\":\"" + msg + "\"}";
+  };
+  auto ok = ParseIngestRequest(body(Repeat(e_acute, 10000)));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(utf8::CountCodePoints(ok.value().message), 10000u);
+
+  auto too_long = ParseIngestRequest(body(Repeat(e_acute, 10001)));
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.status().message(),
+            "Field 'message' is 10001 characters long; the limit is 10000.");
+
+  // The limit applies after trimming.
+  EXPECT_TRUE(ParseIngestRequest(body("   " + Repeat("a", 10000) + "   ")).ok());
+  // Emoji are one code point each (4 bytes).
+  EXPECT_TRUE(ParseIngestRequest(body(Repeat("\xF0\x9F\x98\x80", 10000))).ok());
+  EXPECT_FALSE(ParseIngestRequest(body(Repeat("\xF0\x9F\x98\x80", 10001))).ok());
+}
+
+TEST(IngestRequest, EscapedContentIsDecoded) {
+  auto r = ParseIngestRequest(R"({"severity":"info","message":"a\"b\\c\u00e9\ud83d\ude00"})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().message, "a\"b\\c\xC3\xA9\xF0\x9F\x98\x80");
+}
+
+// ---- UTF-8 ------------------------------------------------------------------
+
+TEST(Utf8, CountsCodePoints) {
+  EXPECT_EQ(utf8::CountCodePoints(""), 0u);
+  EXPECT_EQ(utf8::CountCodePoints("abc"), 3u);
+  EXPECT_EQ(utf8::CountCodePoints("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"), 3u);  // é € 😀
+}
+
+TEST(Utf8, TrimsOnlyTheEnds) {
+  EXPECT_EQ(utf8::TrimWhitespace("  a b  "), "a b");
+  EXPECT_EQ(utf8::TrimWhitespace("\xE2\x80\xA8x\xE2\x80\x83"), "x");  // U+2028, U+2003
+  EXPECT_EQ(utf8::TrimWhitespace("\xC3\xA9"), "\xC3\xA9");            // é is not space
+  EXPECT_EQ(utf8::TrimWhitespace("\x1F"
+                                 "a\x1C"),
+            "a");
+  EXPECT_EQ(utf8::TrimWhitespace("   "), "");
+  EXPECT_EQ(utf8::TrimWhitespace("\xE2\x80\x8B"),
+            "\xE2\x80\x8B");  // zero-width space is not White_Space
+}
+
+// ---- JSON encoding ----------------------------------------------------------
+
+std::string Encode(std::string_view s) {
+  std::string out;
+  json::AppendString(&out, s);
+  return out;
+}
+
+// Encodes `s` and parses it back with simdjson: must be the same string.
+void ExpectRoundTrip(const std::string& s) {
+  std::string encoded = Encode(s);
+  for (unsigned char c : encoded) ASSERT_LT(c, 0x80) << "output must be ASCII: " << encoded;
+  simdjson::dom::parser parser;
+  std::string_view back;
+  ASSERT_EQ(parser.parse(encoded).get(back), simdjson::SUCCESS) << encoded;
+  EXPECT_EQ(back, s) << encoded;
+}
+
+TEST(JsonWriter, RoundTripsEveryKindOfCharacter) {
+  for (const std::string& s :
+       {std::string("plain"), std::string("quote \" and backslash \\"),
+        std::string("newline\n tab\t cr\r bs\b ff\f"), std::string("\x01 U+0001 and \x1F and \x7F"),
+        std::string("emoji \xF0\x9F\x98\x80 and \xC3\xA9 and \xE2\x82\xAC"),
+        std::string("</script><script>alert(1)</script> & more"), std::string("nul\0byte", 8),
+        std::string("\xE2\x80\xA8 line separator"), std::string("")}) {
+    ExpectRoundTrip(s);
+  }
+}
+
+TEST(JsonWriter, EscapesAsPythonJsonDumpsDoes) {
+  EXPECT_EQ(Encode("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(Encode("\n\t\r\b\f"), R"("\n\t\r\b\f")");
+  EXPECT_EQ(Encode(std::string("\x01\x1F", 2)), R"("\u0001\u001f")");
+  EXPECT_EQ(Encode("\xC3\xA9"), R"("\u00e9")");
+  EXPECT_EQ(Encode("\xF0\x9F\x98\x80"), R"("\ud83d\ude00")");
+  EXPECT_EQ(Encode("</script>"), R"("\u003c/script\u003e")");
+  EXPECT_EQ(Encode("&"), R"("\u0026")");
+}
+
+TEST(JsonWriter, ReplacesInvalidUtf8) {
+  EXPECT_EQ(Encode("a\xFF"
+                   "b"),
+            R"("a\ufffdb")");
+  EXPECT_EQ(Encode("\xC3"), R"("\ufffd")");                      // truncated sequence
+  EXPECT_EQ(Encode("\xED\xA0\x80"), R"("\ufffd\ufffd\ufffd")");  // a UTF-16 surrogate
+  EXPECT_EQ(Encode("\xC0\xAF"), R"("\ufffd\ufffd")");            // overlong '/'
+}
+
+TEST(JsonWriter, Integers) {
+  std::string out;
+  json::AppendInt(&out, 1706356800000);
+  json::AppendInt(&out, -5);
+  EXPECT_EQ(out, "1706356800000-5");
+}
+
+// ---- UUIDs ------------------------------------------------------------------
+
+TEST(Uuid, IsVersion4WithRfcVariant) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) {
+    auto b = uuid::NewV4();
+    EXPECT_EQ(b[6] >> 4, 4) << "version nibble";
+    EXPECT_EQ(b[8] >> 6, 2) << "variant bits 10";
+    std::string s = uuid::Format(b);
+    ASSERT_EQ(s.size(), 36u);
+    for (size_t k = 0; k < s.size(); ++k) {
+      if (k == 8 || k == 13 || k == 18 || k == 23) {
+        ASSERT_EQ(s[k], '-');
+      } else {
+        ASSERT_TRUE(std::isxdigit(static_cast<unsigned char>(s[k])) && !std::isupper(s[k])) << s;
+      }
+    }
+    EXPECT_EQ(s[14], '4');
+    EXPECT_NE(std::string("89ab").find(s[19]), std::string::npos) << s;
+    EXPECT_TRUE(seen.insert(s).second) << "duplicate " << s;
+  }
+}
+
+TEST(Uuid, ParsesBothCasesAndRejectsMalformed) {
+  auto b = uuid::NewV4();
+  std::string s = uuid::Format(b);
+  EXPECT_EQ(uuid::Parse(s), b);
+  std::string upper = s;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(uuid::Parse(upper), b);
+  EXPECT_FALSE(uuid::Parse(""));
+  EXPECT_FALSE(uuid::Parse(s.substr(1)));
+  EXPECT_FALSE(uuid::Parse(s + "0"));
+  EXPECT_FALSE(uuid::Parse("zzzzzzzz-zzzz-4zzz-8zzz-zzzzzzzzzzzz"));
+  std::string moved_dash = s;
+  std::swap(moved_dash[8], moved_dash[9]);
+  EXPECT_FALSE(uuid::Parse(moved_dash));
+}
+
+// ---- datetime ---------------------------------------------------------------
+
+TEST(Datetime, FormatsIso8601UtcWithMilliseconds) {
+  EXPECT_EQ(FormatIso8601Millis(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601Millis(1706356800000), "2024-01-27T12:00:00.000Z");
+  EXPECT_EQ(FormatIso8601Millis(1769516100000), "2026-01-27T12:15:00.000Z");
+  EXPECT_EQ(FormatIso8601Millis(951782400000), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601Millis(1582934400123), "2020-02-29T00:00:00.123Z");
+  EXPECT_EQ(FormatIso8601Millis(4102444799999), "2099-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601Millis(253402300799999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601Millis(-1), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(Datetime, NowIsTheSystemClock) {
+  int64_t now = NowUnixMillis();
+  EXPECT_GT(now, 1767225600000);  // after 2026-01-01
+  EXPECT_LT(now, 4102444800000);  // before 2100
+}
+
+}  // namespace
+}  // namespace logsvc
