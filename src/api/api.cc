@@ -57,23 +57,25 @@ Response ErrorResponse(int status, std::string_view error) {
 void Api::Handle(const Request& req, Done done) {
   std::string_view path = PathOf(req.target);
   const std::string_view m = req.method;
+  // HEAD is GET without the body; the transport leaves the body out.
+  const bool get = m == "GET" || m == "HEAD";
 
   if (path == "/logs") {
     if (m == "POST") return Ingest(req, std::move(done));
-    if (m == "GET") return Recent(std::move(done));
-    if (m == "OPTIONS") return done(Preflight("GET, POST, OPTIONS"));
-    return done(MethodNotAllowed(m, "GET, POST, OPTIONS"));
+    if (get) return Recent(std::move(done));
+    if (m == "OPTIONS") return done(Preflight("GET, HEAD, POST, OPTIONS"));
+    return done(MethodNotAllowed(m, "GET, HEAD, POST, OPTIONS"));
   }
   if (path.size() > kLogsPrefix.size() && path.substr(0, kLogsPrefix.size()) == kLogsPrefix &&
       path.find('/', kLogsPrefix.size()) == std::string_view::npos) {
-    if (m == "GET") return GetOne(path.substr(kLogsPrefix.size()), std::move(done));
-    if (m == "OPTIONS") return done(Preflight("GET, OPTIONS"));
-    return done(MethodNotAllowed(m, "GET, OPTIONS"));
+    if (get) return GetOne(path.substr(kLogsPrefix.size()), std::move(done));
+    if (m == "OPTIONS") return done(Preflight("GET, HEAD, OPTIONS"));
+    return done(MethodNotAllowed(m, "GET, HEAD, OPTIONS"));
   }
   if (path == "/healthz") {
-    if (m == "GET") return Health(std::move(done));
-    if (m == "OPTIONS") return done(Preflight("GET, OPTIONS"));
-    return done(MethodNotAllowed(m, "GET, OPTIONS"));
+    if (get) return Health(std::move(done));
+    if (m == "OPTIONS") return done(Preflight("GET, HEAD, OPTIONS"));
+    return done(MethodNotAllowed(m, "GET, HEAD, OPTIONS"));
   }
   done(ErrorResponse(404,
                      "No such route. The API is POST /logs, GET /logs, "

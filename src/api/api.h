@@ -8,7 +8,8 @@
 //   GET     /logs/{logId}  one entry                   200 | 404 | 503
 //   GET     /healthz       does the store take writes  200 | 503
 //   OPTIONS any route      CORS preflight              204
-// Another method on a route is 405 with Allow; another path is 404.
+// HEAD is answered as GET (the transport leaves the body out). Another method
+// on a route is 405 with Allow; another path is 404.
 #ifndef LOGSVC_API_API_H_
 #define LOGSVC_API_API_H_
 

@@ -23,7 +23,6 @@ int main(int argc, char** argv) {
       "tools read them back, newest first."};
   app.name("logsvc");
   app.set_version_flag("--version", std::string("logsvc ") + logsvc::kVersion);
-  app.require_subcommand(1);
 
   ServeOptions opts;
   CLI::App* serve = app.add_subcommand(
@@ -45,6 +44,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--access-log", opts.access_log, "Log every request (one JSON line each)")
       ->envname("LOGSVC_ACCESS_LOG");
+  // Left-over words reach us instead of a generic "subcommand required", so
+  // the error can name them.
+  app.allow_extras(true);
+  serve->allow_extras(false);
 
   try {
     app.parse(argc, argv);
@@ -57,6 +60,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return UsageError(e.what());
   }
+  if (!app.remaining().empty()) {
+    const std::string word = app.remaining().front();
+    return UsageError(word.rfind('-', 0) == 0
+                          ? "unknown option '" + word + "'"
+                          : "unknown command '" + word + "'; the command is 'serve'");
+  }
   if (serve->parsed()) return logsvc::cli::RunServe(opts);
-  return UsageError("no command given");
+  return UsageError("no command given; the command is 'serve'");
 }

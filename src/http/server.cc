@@ -84,6 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void ReadHeader() {
+    head_ = false;
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(server_.opts.max_body_bytes);
@@ -110,6 +111,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  // "http://host:port/logs" (absolute form, RFC 9112 section 3.2.2) -> "/logs".
+  static std::string_view OriginForm(std::string_view target) {
+    if (target.empty() || target.front() == '/') return target;
+    size_t scheme = target.find("://");
+    if (scheme == std::string_view::npos) return target;
+    size_t path = target.find('/', scheme + 3);
+    return path == std::string_view::npos ? "/" : target.substr(path);
   }
 
   void OnReadError(beast::error_code ec) {
@@ -142,7 +152,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     ++server_.in_flight;
     counted_ = true;
-    api::Request ar{req.method_string(), req.target(), std::move(req.body())};
+    head_ = req.method() == bhttp::verb::head;
+    api::Request ar{req.method_string(), OriginForm(req.target()), std::move(req.body())};
     server_.api.Handle(ar, [self = shared_from_this()](api::Response res) {
       // Called on a store thread, or inline: continue on this connection's thread.
       auto executor = self->stream_.get_executor();
@@ -155,10 +166,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void Reply(api::Response r, bool force_close) {
     res_.emplace(static_cast<bhttp::status>(r.status), version_ ? version_ : 11);
     for (auto& h : r.headers) res_->set(h.name, h.value);
-    res_->body() = std::move(r.body);
     res_->keep_alive(keep_alive_ && !force_close && !server_.draining);
-    // RFC 9110: a 204 carries no Content-Length.
-    if (r.status != 204) res_->prepare_payload();
+    if (head_) {
+      // The length GET would send, and no body (RFC 9110, section 9.3.2).
+      res_->content_length(r.body.size());
+    } else if (r.status != 204) {  // a 204 carries no Content-Length
+      res_->body() = std::move(r.body);
+      res_->prepare_payload();
+    }
     bhttp::async_write(stream_, *res_,
                        beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
@@ -210,6 +225,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::response<bhttp::string_body>> res_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  bool head_ = false;
   bool counted_ = false;
   std::string remote_, method_, target_;
   std::chrono::steady_clock::time_point started_;

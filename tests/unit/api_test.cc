@@ -131,16 +131,16 @@ TEST_F(ApiTest, RoutesMethodsAndPreflight) {
 
   Response del = Call("DELETE", "/logs");
   ExpectStatus(del, 405);
-  EXPECT_EQ(HeaderOf(del, "Allow"), "GET, POST, OPTIONS");
+  EXPECT_EQ(HeaderOf(del, "Allow"), "GET, HEAD, POST, OPTIONS");
   Response put = Call("PUT", "/logs/00000000-0000-4000-8000-000000000000");
   ExpectStatus(put, 405);
-  EXPECT_EQ(HeaderOf(put, "Allow"), "GET, OPTIONS");
+  EXPECT_EQ(HeaderOf(put, "Allow"), "GET, HEAD, OPTIONS");
 
   Response pre = Call("OPTIONS", "/logs");
   EXPECT_EQ(pre.status, 204);
   EXPECT_TRUE(pre.body.empty());
   EXPECT_EQ(HeaderOf(pre, "Access-Control-Allow-Origin"), "*");
-  EXPECT_EQ(HeaderOf(pre, "Access-Control-Allow-Methods"), "GET, POST, OPTIONS");
+  EXPECT_EQ(HeaderOf(pre, "Access-Control-Allow-Methods"), "GET, HEAD, POST, OPTIONS");
   EXPECT_TRUE(HeaderOf(pre, "Access-Control-Allow-Headers"));
 
   Response health = Call("GET", "/healthz");
