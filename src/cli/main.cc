@@ -33,7 +33,9 @@ int main(int argc, char** argv) {
   serve->add_option("--data-dir", opts.data_dir, "Directory of the database (created if missing)")
       ->envname("LOGSVC_DATA_DIR")
       ->capture_default_str();
-  serve->add_option("--threads", opts.threads, "I/O threads (default: one per core)")
+  serve
+      ->add_option("--threads", opts.threads,
+                   "I/O threads (default: one per core but one, at least one)")
       ->envname("LOGSVC_THREADS")
       ->check(CLI::Range(1, 256));
   serve

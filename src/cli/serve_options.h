@@ -13,7 +13,7 @@ namespace logsvc::cli {
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
-  int threads = 0;  // 0: one per core
+  int threads = 0;  // 0: one per core but one (at least one)
   uint64_t max_body_bytes = 1 << 20;
   bool access_log = false;
 };

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -287,7 +289,10 @@ void Server::Impl::Run() {
   };
   std::vector<std::thread> threads;
   for (size_t i = 1; i < contexts.size(); ++i) {
-    threads.emplace_back([&run, io = contexts[i].get()] { run(*io); });
+    threads.emplace_back([&run, io = contexts[i].get()] {
+      pthread_setname_np(pthread_self(), "logsvc-io");
+      run(*io);
+    });
   }
   run(*contexts[0]);
   for (auto& t : threads) t.join();

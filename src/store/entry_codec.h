@@ -1,7 +1,8 @@
 // How the RocksDB store lays entries out on disk. Column families:
 //   "entries": TimeKey -> EncodedEntry    (ordered by time: GET /logs)
 //   "ids":     16-byte UUID -> TimeKey    (GET /logs/{logId})
-//   default:   "next_seq" -> 8-byte big-endian sequence counter
+//   default:   "epoch" -> 8-byte big-endian count of opens (sequence numbers
+//              are epoch << 40 | a counter, so they grow across restarts)
 // TimeKey is 16 bytes: the timestamp then a per-store sequence number, both
 // big-endian (the timestamp's sign bit flipped), so byte order is time order
 // and equal milliseconds keep ingest order.

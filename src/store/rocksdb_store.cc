@@ -7,6 +7,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -19,7 +21,8 @@ namespace {
 
 constexpr char kEntriesCf[] = "entries";
 constexpr char kIdsCf[] = "ids";
-constexpr char kNextSeqKey[] = "next_seq";
+constexpr char kEpochKey[] = "epoch";
+constexpr int kEpochShift = 40;  // 2^40 entries per open, 2^24 opens
 constexpr auto kResumeInterval = std::chrono::seconds(1);
 
 rocksdb::CompressionType BestCompression() {
@@ -58,7 +61,10 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   if (Status s = store->LoadState(); !s.ok()) return s;
   store->healthy_ = true;
   store->readers_ = std::make_unique<util::ThreadPool>(options.reader_threads);
-  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->writer_ = std::thread([s = store.get()] {
+    pthread_setname_np(pthread_self(), "logsvc-writer");
+    s->WriterLoop();
+  });
   return store;
 }
 
@@ -99,12 +105,12 @@ void RocksDbStore::TryRecover() {
   // Some failures (a full disk during a flush) clear with Resume(); a failed
   // WAL write is fatal to the open instance and needs a reopen. Acknowledged
   // entries are safe either way: their WAL records were synced.
+  std::unique_lock lock(db_mu_);  // keeps reader threads off db_ meanwhile
   if (db_ && db_->Resume().ok()) {
     healthy_ = true;
     log::Info("store recovered").Str("how", "resume");
     return;
   }
-  std::unique_lock lock(db_mu_);
   if (db_) CloseDb();
   Status s = OpenDb();
   if (s.ok()) s = LoadState();
@@ -117,12 +123,25 @@ void RocksDbStore::TryRecover() {
 }
 
 Status RocksDbStore::LoadState() {
+  // Sequence numbers are epoch << kEpochShift | counter, the epoch being one
+  // more at every open (synced before any write). So they only grow, across
+  // restarts too, without writing a counter with every batch.
   std::string value;
-  rocksdb::Status s = db_->Get({}, handles_[0], kNextSeqKey, &value);
+  uint64_t epoch = 0;
+  rocksdb::Status s = db_->Get({}, handles_[0], kEpochKey, &value);
   if (s.ok()) {
-    if (!DecodeU64(value, &next_seq_)) return Status::Internal("corrupt sequence counter");
+    if (!DecodeU64(value, &epoch)) return Status::Internal("corrupt epoch record");
   } else if (!s.IsNotFound()) {
     return Unavailable(s);
+  }
+  ++epoch;
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  s = db_->Put(synced, handles_[0], kEpochKey, EncodeU64(epoch));
+  if (!s.ok()) return Unavailable(s);
+  {
+    std::lock_guard lock(queue_mu_);
+    next_seq_ = epoch << kEpochShift;
   }
 
   // Fill the window with the newest entries on disk.
@@ -173,12 +192,15 @@ void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
 
 void RocksDbStore::WriterLoop() {
   std::vector<PendingWrite> batch;
+  uint64_t first_seq = 0;
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait_for(lock, kResumeInterval, [this] { return closing_ || !queue_.empty(); });
       if (queue_.empty() && closing_) return;
       batch.swap(queue_);
+      first_seq = next_seq_;
+      next_seq_ += batch.size();
     }
     // After a failure, try to recover at least once a second, so the
     // service heals by itself once the disk does.
@@ -187,33 +209,31 @@ void RocksDbStore::WriterLoop() {
     if (!healthy_) {
       for (auto& pw : batch) pw.done(Status::Unavailable("the store is recovering from a failure"));
     } else {
-      WriteBatchOf(batch);
+      WriteBatchOf(batch, first_seq);
     }
     batch.clear();
   }
 }
 
-void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
-  const uint64_t first_seq = next_seq_;
+void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch, uint64_t first_seq) {
+  uint64_t seq = first_seq;
   rocksdb::WriteBatch wb;
   std::vector<TimeKey> keys;
   keys.reserve(batch.size());
   for (auto& pw : batch) {
     auto id = uuid::Parse(pw.entry.log_id);
-    TimeKey key{pw.entry.timestamp_ms, next_seq_++};
+    TimeKey key{pw.entry.timestamp_ms, seq++};
     std::string time_key = EncodeTimeKey(key);
     wb.Put(entries_cf_, time_key, EncodeEntry(*id, pw.entry));
     wb.Put(ids_cf_, rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()),
            time_key);
     keys.push_back(key);
   }
-  wb.Put(handles_[0], kNextSeqKey, EncodeU64(next_seq_));
 
   rocksdb::WriteOptions wo;
-  wo.sync = true;  // a 201 means the WAL is on disk
-  rocksdb::Status s = db_->Write(wo, &wb);
+  wo.sync = true;                           // a 201 means the WAL is on disk
+  rocksdb::Status s = db_->Write(wo, &wb);  // db_ is ours: only this thread replaces it
   if (!s.ok()) {
-    next_seq_ = first_seq;
     if (healthy_.exchange(false)) log::Error("store write failed").Str("error", s.ToString());
     for (auto& pw : batch) pw.done(Unavailable(s));
     return;
