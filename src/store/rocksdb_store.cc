@@ -65,10 +65,6 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
     pthread_setname_np(pthread_self(), "logsvc-writer");
     s->WriterLoop();
   });
-  store->syncer_ = std::thread([s = store.get()] {
-    pthread_setname_np(pthread_self(), "logsvc-syncer");
-    s->SyncerLoop();
-  });
   return store;
 }
 
@@ -116,7 +112,6 @@ void RocksDbStore::TryRecover() {
     return;
   }
   if (db_) CloseDb();
-  ++generation_;
   Status s = OpenDb();
   if (s.ok()) s = LoadState();
   if (s.ok()) {
@@ -174,12 +169,6 @@ void RocksDbStore::Close() {
   }
   queue_cv_.notify_one();
   if (writer_.joinable()) writer_.join();
-  {
-    std::lock_guard lock(sync_mu_);
-    writer_done_ = true;
-  }
-  sync_cv_.notify_one();
-  if (syncer_.joinable()) syncer_.join();
   readers_.reset();  // runs the reads already queued
   std::unique_lock lock(db_mu_);
   if (db_) CloseDb();
@@ -241,60 +230,19 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch, uint64_t first
     keys.push_back(key);
   }
 
-  // Not synced here: the syncer thread makes it durable (SyncWAL) and only
-  // then reports success, while this thread already writes the next batch.
-  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &wb);
-  if (!s.ok()) return Fail(batch, s);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;                           // a 201 means the WAL is on disk
+  rocksdb::Status s = db_->Write(wo, &wb);  // db_ is ours: only this thread replaces it
+  if (!s.ok()) {
+    if (healthy_.exchange(false)) log::Error("store write failed").Str("error", s.ToString());
+    for (auto& pw : batch) pw.done(Unavailable(s));
+    return;
+  }
   {
-    std::lock_guard lock(sync_mu_);
-    unsynced_.push_back({std::move(batch), std::move(keys), generation_});
+    std::lock_guard lock(window_mu_);
+    for (size_t i = 0; i < batch.size(); ++i) window_.Insert(keys[i], batch[i].entry);
   }
-  sync_cv_.notify_one();
-}
-
-void RocksDbStore::SyncerLoop() {
-  std::vector<WrittenBatch> written;
-  for (;;) {
-    {
-      std::unique_lock lock(sync_mu_);
-      sync_cv_.wait(lock, [this] { return writer_done_ || !unsynced_.empty(); });
-      if (unsynced_.empty()) return;  // the writer has stopped and all is synced
-      written.swap(unsynced_);
-    }
-    rocksdb::Status s;
-    {
-      std::shared_lock lock(db_mu_);
-      // One fsync covers every batch written before it started.
-      s = db_ ? db_->SyncWAL() : rocksdb::Status::Aborted("the store is recovering");
-      // A batch written to an instance since reopened may be lost: never ack it.
-      for (auto& w : written) {
-        if (s.ok() && w.generation != generation_) {
-          Fail(w.writes, rocksdb::Status::Aborted("the store was reopened"));
-          w.writes.clear();
-        }
-      }
-    }
-    if (!s.ok()) {
-      for (auto& w : written) Fail(w.writes, s);
-    } else {
-      {
-        std::lock_guard lock(window_mu_);
-        for (auto& w : written) {
-          for (size_t i = 0; i < w.writes.size(); ++i) window_.Insert(w.keys[i], w.writes[i].entry);
-        }
-      }
-      for (auto& w : written) {
-        for (auto& pw : w.writes) pw.done(Status::Ok());
-      }
-    }
-    written.clear();
-  }
-}
-
-void RocksDbStore::Fail(std::vector<PendingWrite>& writes, const rocksdb::Status& s) {
-  if (writes.empty()) return;
-  if (healthy_.exchange(false)) log::Error("store write failed").Str("error", s.ToString());
-  for (auto& pw : writes) pw.done(Unavailable(s));
+  for (auto& pw : batch) pw.done(Status::Ok());
 }
 
 void RocksDbStore::Recent(size_t limit, ListCallback done) {

@@ -1,15 +1,10 @@
 // RocksDbStore: the embedded, durable LogStore of `logsvc serve`.
 //
-// Writes, a two-stage group commit: Append() queues the entry; the writer
-// thread takes everything queued and writes it as one WriteBatch to the WAL
-// and memtables, unsynced; the syncer thread then syncs the WAL once for every
-// batch written so far (SyncWAL) and only then reports success and shows the
-// entries in Recent(). So a reply is sent only for what is on disk, concurrent
-// requests share one fsync, and one batch's CPU work overlaps the previous
-// batch's fsync. (RocksDB's own pipelined writes with several writer threads
-// measured 10% slower here: they compete with the I/O threads for cores.)
-// An entry not yet synced can be read by Get() if its id is guessed; ids are
-// random and known to no one before the reply, so no reader depends on it. Reads: Recent() is
+// Writes: Append() queues the entry; one writer thread takes everything queued,
+// writes it as one WriteBatch with a synced WAL (group commit), then reports to
+// every caller. So a reply is sent only for what is on disk, and concurrent
+// requests share one fsync. (Several writer threads with RocksDB's pipelined
+// writes measured 10% slower here: they compete with the I/O threads for cores.) Reads: Recent() is
 // served from an in-memory window of the newest entries (no I/O); Get() runs on a small reader
 // pool.
 //
@@ -33,7 +28,6 @@
 
 namespace rocksdb {
 class Cache;
-class Status;
 class ColumnFamilyHandle;
 class DB;
 class Env;
@@ -78,15 +72,7 @@ class RocksDbStore final : public LogStore {
   Status LoadState();
   void TryRecover();
   void WriterLoop();
-  struct WrittenBatch {
-    std::vector<PendingWrite> writes;
-    std::vector<TimeKey> keys;
-    uint64_t generation;  // generation_ when written
-  };
-
   void WriteBatchOf(std::vector<PendingWrite>& batch, uint64_t first_seq);
-  void SyncerLoop();
-  void Fail(std::vector<PendingWrite>& writes, const rocksdb::Status& s);
   Result<LogEntry> ReadEntry(const std::string& log_id);
 
   RocksDbStoreOptions options_;
@@ -105,13 +91,6 @@ class RocksDbStore final : public LogStore {
   bool closing_ = false;             // guarded by queue_mu_
   uint64_t next_seq_ = 0;            // guarded by queue_mu_
   std::thread writer_;
-
-  std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
-  std::vector<WrittenBatch> unsynced_;  // guarded by sync_mu_
-  bool writer_done_ = false;            // guarded by sync_mu_
-  uint64_t generation_ = 0;             // counts reopens; written under an exclusive db_mu_
-  std::thread syncer_;
 
   std::mutex window_mu_;
   RecentWindow window_{kRecentLimit};  // guarded by window_mu_
