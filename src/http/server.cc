@@ -38,8 +38,8 @@ struct SessionContext {
 
 class Server::Impl {
  public:
-  Impl(ServerOptions o, api::Api& a) : ctx{std::move(o), a}, opts(ctx.opts) {
-    for (int i = 0; i < std::max(1, opts.threads); ++i) {
+  Impl(ServerOptions o, api::Api& a) : ctx{std::move(o), a} {
+    for (int i = 0; i < std::max(1, ctx.opts.threads); ++i) {
       contexts.push_back(std::make_unique<net::io_context>(1));
       guards.push_back(net::make_work_guard(*contexts.back()));
     }
@@ -52,7 +52,6 @@ class Server::Impl {
   void Stop();
 
   SessionContext ctx;
-  const ServerOptions& opts;
 
  private:
   void Accept();
@@ -240,9 +239,9 @@ class Session : public std::enable_shared_from_this<Session> {
 Status Server::Impl::Listen() {
   beast::error_code ec;
   tcp::resolver resolver(*contexts[0]);
-  auto results = resolver.resolve(opts.host, std::to_string(opts.port),
+  auto results = resolver.resolve(ctx.opts.host, std::to_string(ctx.opts.port),
                                   tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  std::string where = opts.host + ":" + std::to_string(opts.port);
+  std::string where = ctx.opts.host + ":" + std::to_string(ctx.opts.port);
   if (ec || results.empty()) {
     return Status::Unavailable("cannot resolve listen address '" + where + "': " + ec.message());
   }
@@ -304,7 +303,7 @@ void Server::Impl::Stop() {
     beast::error_code ec;
     acceptor->close(ec);
     ctx.draining = true;
-    drain_deadline = std::chrono::steady_clock::now() + opts.drain_timeout;
+    drain_deadline = std::chrono::steady_clock::now() + ctx.opts.drain_timeout;
     WaitForDrain();
   });
 }
