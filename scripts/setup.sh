@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages logsvc needs, only those missing.
 #   scripts/setup.sh build   what `logsvc` needs to build
-#   scripts/setup.sh test    + what the tests need (GoogleTest, clang for libFuzzer, python3, curl)
+#   scripts/setup.sh test    + what the tests need (GoogleTest, clang for libFuzzer, python3, curl,
+#                            Node.js), and the npm test tools of tests/node/package-lock.json
+#                            (dynalite, the AWS SDK for JavaScript, an HCL2 parser) into
+#                            tests/node/node_modules, never globally
 #   scripts/setup.sh bench   + what the benchmark needs (wrk, nginx)
 set -euo pipefail
 
@@ -9,7 +12,7 @@ level=${1:-build}
 packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli11-dev libssl-dev)
 case "$level" in
   build) ;;
-  test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 curl) ;;
+  test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 curl zip unzip) ;;
   bench) packages+=(wrk nginx curl python3) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
@@ -18,11 +21,28 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js and npm may come from elsewhere than Debian (the machine's own); only
+# when the commands are absent are Debian's packages installed.
+if [ "$level" = test ]; then
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 
-echo "setup: installing ${missing[*]}" >&2
-sudo=()
-[ "$(id -u)" -ne 0 ] && sudo=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$level" = test ]; then
+  # npm ci installs exactly the pinned lock file; skipped while it is unchanged.
+  node_dir="$(dirname "$0")/../tests/node"
+  stamp="$node_dir/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$node_dir/package-lock.json" -nt "$stamp" ]; then
+    echo "setup: installing the npm test tools into tests/node/node_modules" >&2
+    (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi
