@@ -1,5 +1,5 @@
 // LogStore: where entries live. One interface; the embedded RocksDB store
-// (src/store/rocksdb_store.h) is behind it today, DynamoDB tomorrow.
+// (src/store/rocksdb_store.h) and DynamoDB (src/store/dynamodb_store.h) are behind it.
 //
 // Every operation is asynchronous: it returns at once and reports through a
 // completion callback, so that threads serving sockets never wait on a disk or
@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "logsvc/log_entry.h"
@@ -51,7 +52,16 @@ class LogStore {
 
   // True while the store takes writes. Cheap; safe to call on any thread.
   virtual bool Healthy() const = 0;
+
+  // Finishes (and reports) what is in flight, then refuses new work with
+  // kUnavailable. Idempotent; also done by the destructor.
+  virtual void Close() = 0;
 };
+
+// The kNotFound every store reports for an id it does not hold.
+inline Status EntryNotFound(std::string_view log_id) {
+  return Status::NotFound("No log entry has id '" + std::string(log_id) + "'.");
+}
 
 }  // namespace logsvc
 

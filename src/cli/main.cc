@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/serve_command.h"
+#include "store/dynamodb_store.h"
 #include "version.h"
 
 namespace {
@@ -26,7 +27,9 @@ int main(int argc, char** argv) {
 
   ServeOptions opts;
   CLI::App* serve = app.add_subcommand(
-      "serve", "Run the HTTP log service on an embedded, durable RocksDB store.");
+      "serve",
+      "Run the HTTP log service on an embedded, durable RocksDB store (default) or on a "
+      "DynamoDB table shared by any number of instances.");
   serve->add_option("--listen", opts.listen, "HOST:PORT to listen on (port 0: any free port)")
       ->envname("LOGSVC_LISTEN")
       ->capture_default_str();
@@ -46,6 +49,27 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--access-log", opts.access_log, "Log every request (one JSON line each)")
       ->envname("LOGSVC_ACCESS_LOG");
+  serve
+      ->add_option("--store", opts.store, "Where entries live: rocksdb (in --data-dir) or dynamodb")
+      ->envname("LOGSVC_STORE")
+      ->check(CLI::IsMember({"rocksdb", "dynamodb"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--dynamodb-table", opts.dynamodb_table,
+                   "DynamoDB table (the original design's schema) for --store dynamodb")
+      ->envname("LOGSVC_DYNAMODB_TABLE");
+  serve->add_option("--aws-region", opts.aws_region,
+                    "AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)");
+  serve->add_option("--dynamodb-endpoint", opts.dynamodb_endpoint,
+                    "DynamoDB endpoint URL (default: AWS_ENDPOINT_URL_DYNAMODB, then "
+                    "AWS_ENDPOINT_URL, then AWS's own for the region)");
+  serve
+      ->add_option("--dynamodb-index-shards", opts.dynamodb_index_shards,
+                   "Partitions of the TimestampIndex that writes spread over (1: type \"LOG\", "
+                   "exactly the original; each takes ~1,000 writes/s)")
+      ->envname("LOGSVC_DYNAMODB_INDEX_SHARDS")
+      ->check(CLI::Range(1, logsvc::store::kMaxIndexShards))
+      ->capture_default_str();
   // Left-over words reach us instead of a generic "subcommand required", so
   // the error can name them.
   app.allow_extras(true);

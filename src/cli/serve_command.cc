@@ -3,10 +3,12 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "api/api.h"
 #include "http/server.h"
+#include "store/dynamodb_store.h"
 #include "store/rocksdb_store.h"
 #include "util/log.h"
 #include "version.h"
@@ -39,9 +41,20 @@ int RunServe(const ServeOptions& options) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto opened = store::RocksDbStore::Open({.path = options.data_dir});
-  if (!opened.ok()) return ConfigError(opened.status().message());
-  std::unique_ptr<store::RocksDbStore> store = std::move(opened).value();
+  std::unique_ptr<LogStore> store;
+  if (options.store == "dynamodb") {
+    store::DynamoDbSettings settings{.table = options.dynamodb_table,
+                                     .region = options.aws_region,
+                                     .endpoint = options.dynamodb_endpoint,
+                                     .index_shards = options.dynamodb_index_shards};
+    auto opened = store::DynamoDbStore::Open(settings, ::getenv);
+    if (!opened.ok()) return ConfigError(opened.status().message());
+    store = std::move(opened).value();
+  } else {
+    auto opened = store::RocksDbStore::Open({.path = options.data_dir});
+    if (!opened.ok()) return ConfigError(opened.status().message());
+    store = std::move(opened).value();
+  }
 
   api::Api api(*store);
   http::ServerOptions server_options;
@@ -55,14 +68,23 @@ int RunServe(const ServeOptions& options) {
 
   std::string host = address.value().host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  log::Info("logsvc started")
-      .Str("version", kVersion)
-      .Str("listen", host + ":" + std::to_string(server.port()))
-      .Str("data_dir", options.data_dir)
-      .Str("store", "rocksdb")
-      .Int("threads", threads)
-      .Int("max_body_bytes", static_cast<int64_t>(options.max_body_bytes))
-      .Bool("access_log", options.access_log);
+  {
+    log::Line started = log::Info("logsvc started");
+    started.Str("version", kVersion)
+        .Str("listen", host + ":" + std::to_string(server.port()))
+        .Str("store", options.store);
+    if (auto* dynamo = dynamic_cast<store::DynamoDbStore*>(store.get())) {
+      started.Str("dynamodb_table", dynamo->table())
+          .Str("dynamodb_endpoint", dynamo->client().endpoint_url())
+          .Str("aws_region", dynamo->client().region())
+          .Int("dynamodb_index_shards", dynamo->index_shards());
+    } else {
+      started.Str("data_dir", options.data_dir);
+    }
+    started.Int("threads", threads)
+        .Int("max_body_bytes", static_cast<int64_t>(options.max_body_bytes))
+        .Bool("access_log", options.access_log);
+  }
 
   std::thread signal_waiter([&] {
     int sig = 0;

@@ -16,6 +16,11 @@ struct ServeOptions {
   int threads = 0;  // 0: one per core but one (at least one)
   uint64_t max_body_bytes = 1 << 20;
   bool access_log = false;
+  std::string store = "rocksdb";  // or "dynamodb"
+  std::string dynamodb_table;
+  std::string aws_region;         // "": from the environment, as the AWS tools
+  std::string dynamodb_endpoint;  // "": from the environment, as the AWS SDKs
+  int dynamodb_index_shards = 1;
 };
 
 struct HostPort {

@@ -261,7 +261,7 @@ void RocksDbStore::Get(std::string log_id, GetCallback done) {
 }
 
 Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
-  auto not_found = [&] { return Status::NotFound("No log entry has id '" + log_id + "'."); };
+  auto not_found = [&] { return EntryNotFound(log_id); };
   auto id = uuid::Parse(log_id);
   if (!id) return not_found();
   std::shared_lock lock(db_mu_);

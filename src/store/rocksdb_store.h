@@ -58,7 +58,7 @@ class RocksDbStore final : public LogStore {
   bool Healthy() const override;
 
   // Writes what is queued, stops the threads, closes the database. Idempotent.
-  void Close();
+  void Close() override;
 
  private:
   struct PendingWrite {
