@@ -5,7 +5,8 @@
 #                            Node.js), and the npm test tools of tests/node/package-lock.json
 #                            (dynalite, the AWS SDK for JavaScript, an HCL2 parser) into
 #                            tests/node/node_modules, never globally
-#   scripts/setup.sh bench   + what the benchmark needs (wrk, nginx)
+#   scripts/setup.sh bench   + what the benchmark needs (wrk, nginx, boto3 for the cold start)
+#   scripts/setup.sh package + what scripts/package-lambda.sh needs (zip)
 set -euo pipefail
 
 level=${1:-build}
@@ -13,7 +14,8 @@ packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli1
 case "$level" in
   build) ;;
   test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 curl zip unzip) ;;
-  bench) packages+=(wrk nginx curl python3) ;;
+  bench) packages+=(wrk nginx curl python3 python3-boto3) ;;
+  package) packages+=(zip binutils) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

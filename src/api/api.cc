@@ -21,6 +21,21 @@ Response Json(int status, std::string body) {
   return r;
 }
 
+// The status a store failure maps to.
+Response StoreError(const Status& s) {
+  if (s.code() == Status::Code::kNotFound) return ErrorResponse(404, s.message());
+  if (s.code() == Status::Code::kUnavailable) return ErrorResponse(503, kStoreUnavailable);
+  return ErrorResponse(500, "Internal error.");
+}
+
+std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+}  // namespace
+
+Response ErrorResponse(int status, std::string_view error) {
+  return Json(status, ErrorBody(status, error));
+}
+
 Response MethodNotAllowed(std::string_view method, std::string allow) {
   Response r = ErrorResponse(
       405, "Method " + std::string(method) + " is not allowed here; use " + allow + ".");
@@ -37,21 +52,6 @@ Response Preflight(std::string allow) {
   r.headers.push_back({"Access-Control-Max-Age", "86400"});
   r.headers.push_back({"Allow", std::move(allow)});
   return r;
-}
-
-// The status a store failure maps to.
-Response StoreError(const Status& s) {
-  if (s.code() == Status::Code::kNotFound) return ErrorResponse(404, s.message());
-  if (s.code() == Status::Code::kUnavailable) return ErrorResponse(503, kStoreUnavailable);
-  return ErrorResponse(500, "Internal error.");
-}
-
-std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
-
-}  // namespace
-
-Response ErrorResponse(int status, std::string_view error) {
-  return Json(status, ErrorBody(status, error));
 }
 
 void Api::Handle(const Request& req, Done done) {

@@ -46,6 +46,12 @@ struct Response {
 // over the size limit, a malformed request) so that they look like the rest.
 Response ErrorResponse(int status, std::string_view error);
 
+// 405 for `method`, naming the methods in `allow` (also sent as Allow).
+Response MethodNotAllowed(std::string_view method, std::string allow);
+
+// 204 answer to a CORS preflight of a route that takes the methods in `allow`.
+Response Preflight(std::string allow);
+
 // Thread-safe: any thread may call Handle at any time.
 class Api {
  public:

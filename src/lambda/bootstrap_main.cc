@@ -1,0 +1,97 @@
+// bootstrap: logsvc as an AWS Lambda function on the provided.al2023 custom
+// runtime. One binary for both of the original design's functions; the
+// function's handler setting (_HANDLER) picks ingest or read_recent.
+//
+//   _HANDLER                      ingest | read_recent
+//   DYNAMODB_TABLE_NAME           the table (as in the original)
+//   LOGSVC_DYNAMODB_INDEX_SHARDS  index partitions, default 1 (type "LOG")
+//   AWS_REGION, AWS_ACCESS_KEY_ID, ... set by Lambda; AWS_ENDPOINT_URL_DYNAMODB for tests
+//
+// Loop: GET /next → route the event → api::Api on the DynamoDB store → POST
+// the Function URL response. Init does no network I/O (the table is not
+// described, TLS is set up on first use), so a cold start costs process
+// start-up and nothing more.
+#include <cstdlib>
+#include <future>
+#include <string>
+
+#include "api/api.h"
+#include "aws/lambda_runtime.h"
+#include "lambda/function_url.h"
+#include "store/dynamodb_store.h"
+#include "util/log.h"
+
+namespace {
+
+using namespace logsvc;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+int InitFailure(aws::LambdaRuntime& runtime, std::string_view type, const std::string& why) {
+  log::Error("cannot start").Str("error", why);
+  runtime.InitError(type, why);
+  return 1;
+}
+
+// Runs one request through the Api and waits for its response.
+api::Response Handle(api::Api& api, const lambda::EventRequest& req) {
+  std::promise<api::Response> promise;
+  auto future = promise.get_future();
+  api.Handle({req.method, req.target, req.body},
+             [&promise](api::Response r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace
+
+int main() {
+  auto created = aws::LambdaRuntime::Create(Env("AWS_LAMBDA_RUNTIME_API"));
+  if (!created.ok()) {
+    log::Error("cannot start").Str("error", created.status().message());
+    return 1;
+  }
+  aws::LambdaRuntime& runtime = *created.value();
+
+  auto function = lambda::ParseHandler(Env("_HANDLER"));
+  if (!function.ok()) {
+    return InitFailure(runtime, "Runtime.InvalidHandler", function.status().message());
+  }
+  store::DynamoDbSettings settings;
+  settings.table = Env("DYNAMODB_TABLE_NAME");
+  settings.check_table = false;
+  if (settings.table.empty()) {
+    return InitFailure(runtime, "Runtime.InvalidConfiguration",
+                       "DYNAMODB_TABLE_NAME is not set: it names the DynamoDB table");
+  }
+  if (std::string shards = Env("LOGSVC_DYNAMODB_INDEX_SHARDS"); !shards.empty()) {
+    settings.index_shards = std::atoi(shards.c_str());
+  }
+  auto opened = store::DynamoDbStore::Open(settings, ::getenv);
+  if (!opened.ok()) {
+    return InitFailure(runtime, "Runtime.InvalidConfiguration", opened.status().message());
+  }
+  api::Api api(*opened.value());
+
+  for (;;) {
+    auto next = runtime.Next();
+    if (!next.ok()) {
+      // The Runtime API is gone: the execution environment is shutting down.
+      log::Error("runtime api unavailable").Str("error", next.status().message());
+      return 1;
+    }
+    aws::Invocation& inv = next.value();
+    if (!inv.trace_id.empty()) setenv("_X_AMZN_TRACE_ID", inv.trace_id.c_str(), 1);
+
+    auto routed = lambda::RouteEvent(function.value(), inv.event);
+    api::Response response = std::holds_alternative<api::Response>(routed)
+                                 ? std::get<api::Response>(std::move(routed))
+                                 : Handle(api, std::get<lambda::EventRequest>(routed));
+    if (Status s = runtime.Respond(inv.request_id, lambda::FunctionUrlResponse(response));
+        !s.ok()) {
+      log::Error("cannot send the response").Str("error", s.message());
+    }
+  }
+}

@@ -1,0 +1,123 @@
+#include "lambda/function_url.h"
+
+#include <openssl/evp.h>
+#include <simdjson.h>
+
+#include "core/json_writer.h"
+
+namespace logsvc::lambda {
+namespace {
+
+constexpr std::string_view kIngestMethods = "POST, OPTIONS";
+constexpr std::string_view kReadMethods = "GET, HEAD, OPTIONS";
+
+// Standard base64 (as Lambda encodes bodies); nullopt-like false if invalid.
+bool DecodeBase64(std::string_view in, std::string* out) {
+  if (in.size() % 4 != 0) return false;
+  out->resize(in.size() / 4 * 3);
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()),
+                          reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  if (n < 0) return false;
+  // EVP_DecodeBlock counts the bytes the padding stands for as zeros.
+  size_t padding = 0;
+  while (padding < 2 && padding < in.size() && in[in.size() - 1 - padding] == '=') ++padding;
+  out->resize(static_cast<size_t>(n) - padding);
+  return true;
+}
+
+// The Api path an URL path stands for: the function URL's root is the
+// function's collection ("/logs"), and "/{id}" an entry of it.
+std::string ApiPath(std::string_view path) {
+  if (path.empty() || path == "/" || path == "/logs" || path == "/logs/") return "/logs";
+  if (path.substr(0, 6) == "/logs/") return std::string(path);
+  return "/logs" + std::string(path);
+}
+
+std::string_view String(simdjson::dom::element el, std::string_view key) {
+  std::string_view v;
+  return el[key].get(v) ? std::string_view() : v;
+}
+
+}  // namespace
+
+Result<Function> ParseHandler(std::string_view handler) {
+  if (handler == "ingest") return Function::kIngest;
+  if (handler == "read_recent") return Function::kReadRecent;
+  return Status::InvalidArgument("the handler '" + std::string(handler) +
+                                 "' is unknown: set the function's handler to ingest or "
+                                 "read_recent");
+}
+
+std::variant<EventRequest, api::Response> RouteEvent(Function function, std::string_view event) {
+  EventRequest req;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::dom::element http;
+  const bool parsed = !parser.parse(event.data(), event.size()).get(doc);
+  if (parsed && !doc["requestContext"]["http"].get(http)) {
+    // A Function URL event.
+    req.method = std::string(String(http, "method"));
+    std::string_view path = String(doc, "rawPath");
+    if (path.empty()) path = String(http, "path");
+    req.target = ApiPath(path);
+    std::string_view body = String(doc, "body");
+    bool base64 = false;
+    if (!doc["isBase64Encoded"].get(base64) && base64) {
+      if (!DecodeBase64(body, &req.body)) {
+        return api::ErrorResponse(400,
+                                  "The request body is marked base64 but is not valid base64.");
+      }
+    } else {
+      req.body = std::string(body);
+    }
+  } else {
+    // A direct invocation: the event is the entry (or carries it as "body").
+    req.method = function == Function::kIngest ? "POST" : "GET";
+    req.target = "/logs";
+    std::string_view body;
+    if (parsed && doc.is_object() && !doc["body"].get(body)) {
+      req.body = std::string(body);
+    } else {
+      req.body = std::string(event);
+    }
+  }
+
+  const std::string_view m = req.method;
+  if (function == Function::kIngest) {
+    if (req.target != "/logs") {
+      return api::ErrorResponse(404, "No such route. This function takes POST / (a log entry).");
+    }
+    if (m != "POST" && m != "OPTIONS") return api::MethodNotAllowed(m, std::string(kIngestMethods));
+    if (m == "OPTIONS") return api::Preflight(std::string(kIngestMethods));
+  } else {
+    if (m != "GET" && m != "HEAD" && m != "OPTIONS") {
+      return api::MethodNotAllowed(m, std::string(kReadMethods));
+    }
+    if (m == "OPTIONS") return api::Preflight(std::string(kReadMethods));
+  }
+  return req;
+}
+
+std::string FunctionUrlResponse(const api::Response& response) {
+  std::string out = "{\"statusCode\":";
+  json::AppendInt(&out, response.status);
+  out += ",\"headers\":{";
+  bool first = true;
+  for (const api::Header& h : response.headers) {
+    // Location names a path of the standalone server; a function URL has no
+    // such path (the ingest function does not serve reads).
+    if (h.name == "Location") continue;
+    if (!first) out += ',';
+    first = false;
+    json::AppendString(&out, h.name);
+    out += ':';
+    json::AppendString(&out, h.value);
+  }
+  out += "},\"body\":";
+  json::AppendString(&out, response.body);
+  out += ",\"isBase64Encoded\":false}";
+  return out;
+}
+
+}  // namespace logsvc::lambda

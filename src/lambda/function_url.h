@@ -1,0 +1,54 @@
+// The Lambda side of the API: which function this is, how its invocation
+// events become api::Requests, and how an api::Response goes back in the
+// Lambda Function URL format. Pure functions, no I/O; the bootstrap
+// (src/lambda/bootstrap_main.cc) runs them in the Runtime API loop.
+//
+// Events understood:
+//   - Function URL (payload format 2.0): requestContext.http.method, rawPath,
+//     body, isBase64Encoded;
+//   - a direct invocation (aws lambda invoke, another service) whose event is
+//     the entry itself, {"severity":..., "message":...}, as the original takes
+//     it; an event with a string "body" field uses that body.
+// Each function answers only its own routes, as the original's two URLs do:
+//   ingest:       POST to "/" or "/logs" (the entry);       other methods 405
+//   read_recent:  GET or HEAD "/" or "/logs" (newest 100),
+//                 "/{logId}" or "/logs/{logId}" (one entry); other methods 405
+// OPTIONS is answered as a CORS preflight by both.
+#ifndef LOGSVC_LAMBDA_FUNCTION_URL_H_
+#define LOGSVC_LAMBDA_FUNCTION_URL_H_
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "api/api.h"
+#include "logsvc/status.h"
+
+namespace logsvc::lambda {
+
+enum class Function { kIngest, kReadRecent };
+
+// The function a _HANDLER setting names: "ingest" or "read_recent".
+// InvalidArgument naming the accepted values otherwise.
+Result<Function> ParseHandler(std::string_view handler);
+
+// An event turned into a request for the Api (which takes views of method
+// and target, so these own them).
+struct EventRequest {
+  std::string method;
+  std::string target;
+  std::string body;
+};
+
+// Routes one event: the request to hand to the Api, or the response to send
+// as it is (a method or path this function does not take, a body that is not
+// valid base64).
+std::variant<EventRequest, api::Response> RouteEvent(Function function, std::string_view event);
+
+// The Function URL response document: statusCode, headers, body (a string),
+// isBase64Encoded false.
+std::string FunctionUrlResponse(const api::Response& response);
+
+}  // namespace logsvc::lambda
+
+#endif  // LOGSVC_LAMBDA_FUNCTION_URL_H_
