@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The logsvc benchmark: durable ingest against an nginx ceiling, GET /logs
-# latency at 200 and at FILL entries, and peak RSS. See bench/README.md.
+# latency at 200 and at FILL entries, and peak RSS; then the Lambda cold start
+# (bench/cold_start.sh) when build/lambda/bootstrap exists. See bench/README.md.
 #
 #   bench/run.sh                        # defaults: DURATION=10 FILL=1000000
 #   DURATION=3 FILL=20000 bench/run.sh  # quick smoke run
@@ -707,6 +708,22 @@ if command -v jq >/dev/null && ! jq -e . "$RESULTS_JSON" >/dev/null; then
   die "wrote invalid JSON to $RESULTS_JSON"
 fi
 say "wrote $RESULTS_JSON"
+
+# ---------------------------------------------------------------------------
+# 6. Lambda cold start (bench/cold_start.sh), when the bootstrap is built
+
+if [[ -x $REPO_ROOT/build/lambda/bootstrap ]]; then
+  say "Lambda cold start (bench/cold_start.sh)"
+  cold_rc=0
+  "$BENCH_DIR/cold_start.sh" || cold_rc=$?
+  if ((cold_rc == 1)); then
+    printf '\n!!!!!!!! BROKEN: a run of bench/cold_start.sh broke (above) !!!!!!!!\n\n' >&2
+    exit 1
+  fi
+  ((cold_rc == 0)) || exit "$cold_rc"
+else
+  say "no $REPO_ROOT/build/lambda/bootstrap: skipping the Lambda cold start (bench/cold_start.sh)"
+fi
 
 ((${#ERRORS[@]} == 0)) || exit 1
 exit 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test:
-#   1. Release build (g++): unit tests, integration tests against the real
-#      binary, and the original design's curl scripts against it;
+#   1. Release build (g++) and the Lambda zip (scripts/package-lambda.sh): unit
+#      tests, integration tests against the real binary and the Lambda bootstrap
+#      (also from the zip, in a chroot), and the original design's curl scripts;
 #   2. ASan + UBSan build (clang): the same unit and integration tests once
 #      more, and the libFuzzer target on the request validator for a bounded time.
 # FUZZ_SECONDS (default 30) bounds the fuzzing.
@@ -14,6 +15,8 @@ jobs=$(nproc)
 echo "== Release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs" >/dev/null
+# The Lambda zip, for integration.test_lambda (both ctest runs below use it).
+scripts/package-lambda.sh
 (cd build && ctest --output-on-failure --timeout 300 -j "$jobs")
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests (clang)"

@@ -8,7 +8,6 @@
 #include <random>
 
 #include "net/http_client.h"
-#include "util/log.h"
 
 namespace logsvc::aws {
 namespace {
@@ -134,7 +133,6 @@ void DynamoDbClient::Send(std::shared_ptr<Attempt> attempt) {
         if (err.type == "ValidationException" || err.type == "ConditionalCheckFailedException") {
           return done(Status::InvalidArgument(why));
         }
-        log::Warn("dynamodb request refused").Str("error", why);
         return done(Status::Unavailable(why));
       }
     } else {
@@ -143,12 +141,9 @@ void DynamoDbClient::Send(std::shared_ptr<Attempt> attempt) {
     const auto elapsed = Clock::now() - attempt->started;
     const auto wait = Backoff(options_, attempt->attempts - 1);
     if (attempt->attempts >= options_.max_attempts || elapsed + wait > options_.retry_budget) {
-      log::Warn("dynamodb request failed")
-          .Str("operation", attempt->operation)
-          .Int("attempts", attempt->attempts)
-          .Str("error", why);
       auto done = std::move(attempt->done);
-      return done(Status::Unavailable(why));
+      return done(
+          Status::Unavailable(why + " (after " + std::to_string(attempt->attempts) + " attempts)"));
     }
     http_->After(wait, [this, attempt]() mutable { Send(std::move(attempt)); });
   });

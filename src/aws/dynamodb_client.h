@@ -17,6 +17,7 @@
 // other client errors (ValidationException...). Messages name the operation
 // and DynamoDB's error type, never credentials.
 //
+// The client logs nothing: its callers decide what a failure means.
 // Thread-safe; callbacks run on the client's I/O thread (see HttpClient).
 #ifndef LOGSVC_AWS_DYNAMODB_CLIENT_H_
 #define LOGSVC_AWS_DYNAMODB_CLIENT_H_
@@ -40,9 +41,11 @@ struct DynamoDbClientOptions {
   std::string region;
   std::string endpoint_url;  // https://dynamodb.<region>.amazonaws.com, or a local engine
   Credentials credentials;
-  int max_attempts = 5;
-  std::chrono::milliseconds base_backoff{25};
-  std::chrono::milliseconds max_backoff{800};
+  // The legacy DynamoDB retry policy of the AWS SDKs (up to 10 retries from a
+  // 50 ms base), bounded by retry_budget: waits add up to ~2 s at most.
+  int max_attempts = 8;
+  std::chrono::milliseconds base_backoff{50};
+  std::chrono::milliseconds max_backoff{1000};
   std::chrono::milliseconds retry_budget{2500};
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds request_timeout{2000};

@@ -58,6 +58,11 @@ Result<Credentials> LoadCredentials(const Getenv& getenv) {
   Credentials c{Env(getenv, "AWS_ACCESS_KEY_ID"), Env(getenv, "AWS_SECRET_ACCESS_KEY"),
                 Env(getenv, "AWS_SESSION_TOKEN")};
   if (!c.access_key_id.empty() && !c.secret_access_key.empty()) return c;
+  // Half a pair is a mistake to report, not a reason to look elsewhere (as botocore).
+  if (!c.access_key_id.empty() || !c.secret_access_key.empty()) {
+    return Status::InvalidArgument(
+        "partial AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set");
+  }
 
   std::string path = Env(getenv, "AWS_SHARED_CREDENTIALS_FILE");
   if (path.empty()) {
@@ -87,7 +92,7 @@ Result<std::string> ResolveRegion(std::string_view flag, const Getenv& getenv) {
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (std::string v = Env(getenv, name); !v.empty()) return v;
   }
-  return Status::InvalidArgument("no AWS region: use --aws-region or set AWS_REGION");
+  return Status::InvalidArgument("no AWS region: set AWS_REGION (or the --aws-region flag)");
 }
 
 std::string ResolveDynamoDbEndpoint(std::string_view flag, std::string_view region,

@@ -85,6 +85,11 @@ int RunServe(const ServeOptions& options) {
         .Int("max_body_bytes", static_cast<int64_t>(options.max_body_bytes))
         .Bool("access_log", options.access_log);
   }
+  if (auto* dynamo = dynamic_cast<store::DynamoDbStore*>(store.get());
+      dynamo && !dynamo->unreachable_at_start().empty()) {
+    log::Warn("dynamodb unreachable at start; answering 503 until it answers")
+        .Str("error", dynamo->unreachable_at_start());
+  }
 
   std::thread signal_waiter([&] {
     int sig = 0;

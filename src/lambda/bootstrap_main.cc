@@ -11,6 +11,7 @@
 // the Function URL response. Init does no network I/O (the table is not
 // described, TLS is set up on first use), so a cold start costs process
 // start-up and nothing more.
+#include <charconv>
 #include <cstdlib>
 #include <future>
 #include <string>
@@ -67,7 +68,12 @@ int main() {
                        "DYNAMODB_TABLE_NAME is not set: it names the DynamoDB table");
   }
   if (std::string shards = Env("LOGSVC_DYNAMODB_INDEX_SHARDS"); !shards.empty()) {
-    settings.index_shards = std::atoi(shards.c_str());
+    auto [end, ec] =
+        std::from_chars(shards.data(), shards.data() + shards.size(), settings.index_shards);
+    if (ec != std::errc() || end != shards.data() + shards.size()) {
+      return InitFailure(runtime, "Runtime.InvalidConfiguration",
+                         "LOGSVC_DYNAMODB_INDEX_SHARDS is '" + shards + "', not a number");
+    }
   }
   auto opened = store::DynamoDbStore::Open(settings, ::getenv);
   if (!opened.ok()) {

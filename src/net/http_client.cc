@@ -70,16 +70,23 @@ std::string_view HttpResponse::Header(std::string_view name) const {
 Result<Endpoint> ParseEndpoint(std::string_view url) {
   Endpoint e;
   std::string_view rest;
-  if (url.substr(0, 8) == "https://") {
+  if (EqualsIgnoreCase(url.substr(0, 8), "https://")) {
     e.tls = true;
     rest = url.substr(8);
-  } else if (url.substr(0, 7) == "http://") {
+  } else if (EqualsIgnoreCase(url.substr(0, 7), "http://")) {
     rest = url.substr(7);
   } else {
     return Status::InvalidArgument("the endpoint '" + std::string(url) +
                                    "' is not an http:// or https:// URL");
   }
   rest = rest.substr(0, rest.find_first_of("/?#"));
+  for (char c : rest) {
+    // No user info, no white space or control characters: a host, a port.
+    if (c == '@' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return Status::InvalidArgument("the endpoint '" + std::string(url) +
+                                     "' is not of the form scheme://host[:port]");
+    }
+  }
   std::string_view host = rest, port;
   if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
     size_t close = rest.find(']');
@@ -93,9 +100,16 @@ Result<Endpoint> ParseEndpoint(std::string_view url) {
       }
       port = rest.substr(close + 2);
     }
-  } else if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
+  } else if (size_t colon = rest.find(':'); colon != std::string_view::npos) {
+    if (rest.find(':', colon + 1) != std::string_view::npos) {
+      return Status::InvalidArgument("the endpoint '" + std::string(url) +
+                                     "' has an IPv6 address without [brackets]");
+    }
     host = rest.substr(0, colon);
     port = rest.substr(colon + 1);
+    if (port.empty()) {
+      return Status::InvalidArgument("the endpoint '" + std::string(url) + "' has a bad port");
+    }
   }
   if (host.empty()) {
     return Status::InvalidArgument("the endpoint '" + std::string(url) + "' has no host");
@@ -109,7 +123,8 @@ Result<Endpoint> ParseEndpoint(std::string_view url) {
     }
   }
   e.host = std::string(host);
-  e.port = std::string(port.empty() ? default_port : port);
+  // The port as a number ("080" is 80), so the Host header is canonical.
+  e.port = port.empty() ? std::string(default_port) : std::to_string(std::stoul(std::string(port)));
   const bool v6 = e.host.find(':') != std::string::npos;
   e.host_header = v6 ? "[" + e.host + "]" : e.host;
   if (e.port != default_port) e.host_header += ":" + e.port;
@@ -236,7 +251,9 @@ class HttpClient::Impl {
       bhttp::async_read(stream, c.buffer, *op->parser, [this, op](error_code ec, size_t) {
         if (ec) {
           std::string why = "no response from " + Where() + ": " + ec.message();
-          return op->parser->got_some() ? Fail(op, why) : Retry(op, why);
+          // A timeout is a slow server, not a stale connection: not sent twice.
+          const bool resend = !op->parser->got_some() && ec != beast::error::timeout;
+          return resend ? Retry(op, why) : Fail(op, why);
         }
         Finish(op);
       });

@@ -11,9 +11,9 @@
 // Errors: a response of any status is a success of Send(); kUnavailable means
 // no response (cannot resolve, connect, handshake; timeout; connection lost).
 // A request that fails on a reused keep-alive connection before any response
-// byte arrives is sent once more on a fresh connection (the server may have
-// closed an idle connection just then), so callers should send only requests
-// that may be repeated (idempotent ones), or accept that.
+// byte arrives (not by timing out) is sent once more on a fresh connection:
+// the server may have closed the idle connection just then. So callers should
+// send only requests that may be repeated (idempotent ones), or accept that.
 //
 // TLS: the peer's certificate chain and host name are verified. The CA bundle
 // is options.ca_file, else Amazon Linux's /etc/pki/tls/certs/ca-bundle.crt,
@@ -51,7 +51,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 struct HttpRequest {
   std::string method = "GET";
   std::string target = "/";  // path and query, as in the request line
-  Headers headers;           // Host, Content-Length and Connection are added
+  Headers headers;           // Host and Content-Length are added
   std::string body;
 };
 
@@ -97,7 +97,8 @@ class HttpClient {
 };
 
 // Sends and waits for the outcome; for threads that may block (a CLI, the
-// Lambda handler). Never call it on a client's own thread.
+// Lambda handler). Never call it on a client's own thread, nor while another
+// thread may destroy the client (a dropped callback would leave it waiting).
 Result<HttpResponse> SendAndWait(HttpClient& client, HttpRequest request);
 
 }  // namespace logsvc::net

@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kClosed = "the store is closed";
 constexpr int64_t kProbeIntervalMs = 1000;
-constexpr int64_t kStaleAfterMs = 5000;
+constexpr int64_t kStaleAfterMs = 2000;
 
 // A missing table is the operator's problem, not the client's: 503, not 404.
 Status AsStoreError(const Status& s) {
@@ -38,8 +38,10 @@ Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(
     std::unique_ptr<aws::DynamoDbClient> client, DynamoDbStoreOptions options) {
   if (options.table.empty()) return Status::InvalidArgument("no DynamoDB table name given");
   if (options.index_shards < 1 || options.index_shards > kMaxIndexShards) {
-    return Status::InvalidArgument("--dynamodb-index-shards must be 1 to " +
-                                   std::to_string(kMaxIndexShards));
+    return Status::InvalidArgument(
+        "the number of index shards (--dynamodb-index-shards, LOGSVC_DYNAMODB_INDEX_SHARDS) is " +
+        std::to_string(options.index_shards) + "; it must be 1 to " +
+        std::to_string(kMaxIndexShards));
   }
   std::unique_ptr<DynamoDbStore> store(new DynamoDbStore(std::move(client), std::move(options)));
   if (store->options_.check_table) {
@@ -51,10 +53,11 @@ Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(
       return Status::NotFound("the DynamoDB table " + table + " does not exist at " +
                               store->client_->endpoint_url());
     } else {
-      log::Warn("dynamodb unreachable at start; serving 503 until it answers")
-          .Str("error", r.status().message());
+      // Not logged here: the service's first log line is its start-up line.
+      store->unreachable_at_start_ = r.status().message();
+      store->healthy_ = false;
     }
-    store->Note(r.status());
+    store->last_outcome_ms_ = NowUnixMillis();
   }
   return store;
 }
@@ -91,14 +94,23 @@ DynamoDbStore::~DynamoDbStore() {
 }
 
 void DynamoDbStore::Note(const Status& s) const {
-  if (s.ok()) {
-    healthy_ = true;
-  } else if (s.code() == Status::Code::kUnavailable) {
-    healthy_ = false;
-  } else {
+  if (s.code() == Status::Code::kInvalidArgument || s.code() == Status::Code::kInternal) {
+    // DynamoDB refused a request as malformed: a bug of ours, logged each time.
+    log::Error("dynamodb refused a request").Str("error", s.message());
     return;
   }
+  if (!s.ok() && s.code() != Status::Code::kUnavailable) return;
   last_outcome_ms_ = NowUnixMillis();
+  // Logged when it changes, not per request: an outage is one line, not thousands.
+  if (healthy_.exchange(s.ok()) != s.ok()) {
+    if (s.ok()) {
+      log::Info("dynamodb available again").Str("table", options_.table);
+    } else {
+      log::Warn("dynamodb unavailable; answering 503 until it is back")
+          .Str("table", options_.table)
+          .Str("error", s.message());
+    }
+  }
 }
 
 bool DynamoDbStore::Begin() {
@@ -221,7 +233,7 @@ bool DynamoDbStore::Healthy() const {
     client_->Call("DescribeTable", dynamodb::DescribeTableRequest(options_.table),
                   [this](Result<std::string> r) {
                     // A missing table is as unhealthy as an unreachable one.
-                    Note(r.ok() ? Status::Ok() : AsStoreError(r.status()));
+                    Note(r.ok() ? Status::Ok() : Status::Unavailable(r.status().message()));
                     probing_ = false;
                   });
   }

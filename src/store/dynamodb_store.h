@@ -67,6 +67,9 @@ class DynamoDbStore final : public LogStore {
   ~DynamoDbStore() override;
 
   const std::string& table() const { return options_.table; }
+  // Why DynamoDB could not be reached at Open(), or "" if it could (or was
+  // not asked). The caller logs it, after its start-up line.
+  const std::string& unreachable_at_start() const { return unreachable_at_start_; }
   int index_shards() const { return options_.index_shards; }
   const aws::DynamoDbClient& client() const { return *client_; }
 
@@ -74,7 +77,7 @@ class DynamoDbStore final : public LogStore {
   void Recent(size_t limit, ListCallback done) override;
   void Get(std::string log_id, GetCallback done) override;
   // The outcome of the latest request to DynamoDB. While it is a failure, or
-  // older than a few seconds, a call starts a DescribeTable in the background
+  // older than two seconds, a call starts a DescribeTable in the background
   // (at most one at a time, at most one a second) whose outcome later calls see.
   bool Healthy() const override;
   // Waits (up to 10 s) for the requests in flight to be answered; later calls
@@ -92,6 +95,7 @@ class DynamoDbStore final : public LogStore {
 
   const DynamoDbStoreOptions options_;
   std::unique_ptr<aws::DynamoDbClient> client_;
+  std::string unreachable_at_start_;
 
   mutable std::atomic<bool> healthy_{true};
   mutable std::atomic<int64_t> last_outcome_ms_{0};

@@ -5,13 +5,22 @@ LOGSVC_BIN, on 127.0.0.1 with port 0 (the server picks a free port and
 reports it in its first stderr line), each on a fresh temporary data dir.
 
     LOGSVC_BIN=build/logsvc python3 -m unittest discover -s tests/integration -v
+
+The store under test is RocksDB unless LOGSVC_TEST_STORE says otherwise:
+"dynamodb-1" or "dynamodb-8" run every server with --store dynamodb (1 or 8
+index shards) on a table of a DynamoDB engine (dynalite, from tests/node; one
+per test process, started on first use, stopped at exit), the table derived
+from the data dir, so a restart on the same data dir finds the same entries.
 """
 
+import atexit
 import datetime
+import hashlib
 import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -49,9 +58,11 @@ def logsvc_bin():
 
 
 def child_env(extra=None):
-    """The environment for a logsvc process: ours without any LOGSVC_* setting
-    (a developer's shell must not change what the tests see), plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGSVC_")}
+    """The environment for a logsvc process: ours without any LOGSVC_* or AWS_*
+    setting (a developer's shell must not change what the tests see, nor send
+    them to a real AWS account), plus `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("LOGSVC_") and not k.startswith("AWS_")}
     env.update(extra or {})
     return env
 
@@ -64,6 +75,257 @@ def run_cli(args, env=None, timeout=10):
 
 def now_ms():
     return time.time_ns() // 1_000_000
+
+
+# The store under test: LOGSVC_TEST_STORE.
+
+_TEST_STORES = {"rocksdb": 0, "dynamodb-1": 1, "dynamodb-8": 8}
+TEST_STORE = os.environ.get("LOGSVC_TEST_STORE") or "rocksdb"
+if TEST_STORE not in _TEST_STORES:
+    raise AssertionError("LOGSVC_TEST_STORE=%r: use rocksdb (or leave it unset), dynamodb-1 or "
+                         "dynamodb-8" % TEST_STORE)
+DYNAMODB_MODE = TEST_STORE.startswith("dynamodb")
+DYNAMODB_SHARDS = _TEST_STORES[TEST_STORE]
+
+
+def rocksdb_only(reason):
+    """Decorator: the test skips unless the store under test is RocksDB."""
+    return unittest.skipIf(DYNAMODB_MODE, "RocksDB only (LOGSVC_TEST_STORE=%s): %s"
+                           % (TEST_STORE, reason))
+
+
+# DynamoDB: dynalite and the AWS SDK for JavaScript from tests/node (scripts/setup.sh test).
+
+NODE_DIR = os.path.join(REPO_ROOT, "tests", "node")
+DYNALITE_CLI = os.path.join(NODE_DIR, "node_modules", "dynalite", "cli.js")
+DYNAMO_MJS = os.path.join(NODE_DIR, "dynamo.mjs")
+INDEX_NAME = "TimestampIndex"
+
+# What the tests give logsvc and the SDK: a local engine accepts any credentials.
+TEST_ACCESS_KEY = "AKIDLOGSVCTEST000001"
+TEST_SECRET_KEY = "logsvc/Test+Secret/Key/0000000000000000000"
+TEST_REGION = "us-east-1"
+AWS_TEST_ENV = {"AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY,
+                "AWS_REGION": TEST_REGION}
+
+
+def node_tools():
+    """The node binary, once the npm test tools are known to be there."""
+    node = shutil.which("node")
+    if not node:
+        raise AssertionError("node is not on PATH: the DynamoDB tests need Node.js "
+                             "(scripts/setup.sh test installs it)")
+    if not os.path.isfile(DYNALITE_CLI):
+        raise AssertionError("%s is missing: run scripts/setup.sh test (npm ci in tests/node)"
+                             % DYNALITE_CLI)
+    return node
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+try:
+    import ctypes
+    _libc = ctypes.CDLL(None, use_errno=True)
+except (ImportError, OSError):
+    _libc = None
+
+
+def _die_with_parent():
+    """In the child before exec: SIGKILL when the thread that started it ends,
+    so a test process that is killed leaves no engine behind (Linux)."""
+    if _libc is not None:
+        _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+class Dynalite:
+    """dynalite, a DynamoDB-compatible engine, on 127.0.0.1:<free port> (or `port`). Its
+    tables live in a temporary directory (LevelDB), so they are still there
+    after stop()/kill() and start() again, which reuses the same port.
+    Start it from the main thread (its process dies with the starting thread)."""
+
+    LISTENING = "Dynalite listening at:"
+
+    def __init__(self, port=None):
+        self.path = tempfile.mkdtemp(prefix="logsvc-dynalite-")
+        self.port = port
+        self.proc = None
+        self.output = []
+        self.start()
+
+    @property
+    def endpoint(self):
+        return "http://%s:%d" % (HOST, self.port)
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self):
+        """Starts it: on a free port the first time, on the same port after."""
+        if self.running():
+            return
+        if self.port is None:
+            for _ in range(10):
+                port = free_port()
+                if self._spawn(port):
+                    self.port = port
+                    return
+            raise AssertionError("dynalite found no free port: %r" % self.output)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._spawn(self.port):
+            if time.monotonic() > deadline:
+                raise AssertionError("dynalite cannot listen on port %d again: %r"
+                                     % (self.port, self.output))
+            time.sleep(0.1)
+
+    def _spawn(self, port):
+        """True once it listens on `port`; False when the port is taken."""
+        output = []
+        done = threading.Event()
+        proc = subprocess.Popen(
+            [node_tools(), DYNALITE_CLI, "--host", HOST, "--port", str(port), "--path", self.path,
+             "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=child_env(), preexec_fn=_die_with_parent)
+
+        def read():
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                output.append(line)
+                if line.startswith(self.LISTENING):
+                    done.set()
+            done.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        done.wait(START_TIMEOUT)
+        self.output = output
+        if proc.poll() is None and any(l.startswith(self.LISTENING) for l in output):
+            self.proc, self._reader = proc, reader
+            return True
+        proc.kill()
+        proc.wait(STOP_TIMEOUT)
+        reader.join(5)
+        proc.stdout.close()
+        if any("EADDRINUSE" in l for l in output):
+            return False
+        raise AssertionError("dynalite did not start on port %d: %r" % (port, output))
+
+    def stop(self):
+        """SIGTERM, and wait until it is gone (its port refuses connections)."""
+        if self.running():
+            self.proc.terminate()
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._reap()
+
+    def kill(self):
+        if self.running():
+            self.proc.kill()
+        self._reap()
+
+    def _reap(self):
+        if self.proc is not None:
+            self.proc.wait(STOP_TIMEOUT)
+            self._reader.join(5)
+            self.proc.stdout.close()
+            self.proc = None
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def close(self):
+        self.kill()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def dynamo(endpoint, command, table, *args, typed=False):
+    """Runs tests/node/dynamo.mjs (the AWS SDK for JavaScript) and returns what it
+    prints, parsed; AssertionError if it fails. See dynamo.mjs for the commands:
+    create-table, delete-table, describe-table, put-original, put-item, scan, get,
+    query-index. Dict or list arguments are passed as JSON."""
+    argv = [node_tools(), DYNAMO_MJS, command, endpoint, table]
+    argv += [a if isinstance(a, str) else json.dumps(a) for a in args]
+    if typed:
+        argv.append("--typed")
+    result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                            env=child_env(AWS_TEST_ENV), timeout=60)
+    if result.returncode != 0:
+        raise AssertionError("dynamo.mjs %s %s failed (exit %d): %s" % (
+            command, " ".join(argv[4:]), result.returncode,
+            result.stderr.decode("utf-8", "replace").strip()))
+    return json.loads(result.stdout)
+
+
+_shared_dynalite = None
+_tables = set()
+_dynamo_lock = threading.Lock()
+
+
+def shared_dynalite():
+    """This test process's dynalite, started on first use, stopped at exit."""
+    global _shared_dynalite
+    with _dynamo_lock:
+        if _shared_dynalite is None:
+            _shared_dynalite = Dynalite()
+            atexit.register(_shared_dynalite.close)
+        elif not _shared_dynalite.running():
+            _shared_dynalite.start()
+        return _shared_dynalite
+
+
+def ensure_table(endpoint, table):
+    """Creates the original design's table unless this process already did."""
+    with _dynamo_lock:
+        if (endpoint, table) not in _tables:
+            dynamo(endpoint, "create-table", table)
+            _tables.add((endpoint, table))
+
+
+def table_for(data_dir):
+    """The table that stands for a data dir (same dir, same table)."""
+    return "logsvc-test-" + hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:20]
+
+
+class DynamoStore:
+    """--store dynamodb for a Server: the table, the endpoint logsvc talks to
+    (None: no --dynamodb-endpoint flag), the index shards (None: no flag), and
+    the AWS_* environment (AWS_TEST_ENV unless `env` is given)."""
+
+    def __init__(self, table, endpoint, shards=1, env=None):
+        self.table = table
+        self.endpoint = endpoint
+        self.shards = shards
+        self.aws_env = dict(AWS_TEST_ENV if env is None else env)
+
+    def args(self):
+        args = ["--store", "dynamodb", "--dynamodb-table", self.table]
+        if self.endpoint is not None:
+            args += ["--dynamodb-endpoint", self.endpoint]
+        if self.shards is not None:
+            args += ["--dynamodb-index-shards", str(self.shards)]
+        return args
+
+    def env(self):
+        return dict(self.aws_env)
+
+
+def store_under_test(data_dir):
+    """The store LOGSVC_TEST_STORE asks for, for a server on `data_dir`: None for
+    RocksDB, else a DynamoStore on the shared dynalite (its table created on first use)."""
+    if not DYNAMODB_MODE:
+        return None
+    engine = shared_dynalite()
+    table = table_for(data_dir)
+    ensure_table(engine.endpoint, table)
+    return DynamoStore(table, engine.endpoint, DYNAMODB_SHARDS)
 
 
 def iso8601_ms(timestamp_ms):
@@ -162,16 +424,23 @@ def split_responses(data):
 
 
 class Server:
-    """A running `logsvc serve` on 127.0.0.1:<free port>."""
+    """A running `logsvc serve` on 127.0.0.1:<free port>. `store`: "default"
+    (what LOGSVC_TEST_STORE says), None (RocksDB) or a DynamoStore."""
 
-    def __init__(self, data_dir, args=(), env=None):
+    def __init__(self, data_dir, args=(), env=None, store="default"):
         self.data_dir = data_dir
+        self.store = store_under_test(data_dir) if store == "default" else store
         self.stderr_lines = []
         self._started = threading.Event()
+        store_args, store_env = [], {}
+        if self.store is not None:
+            store_args, store_env = self.store.args(), self.store.env()
+        store_env.update(env or {})
         self.proc = subprocess.Popen(
-            [logsvc_bin(), "serve", "--listen", HOST + ":0", "--data-dir", data_dir] + list(args),
+            [logsvc_bin(), "serve", "--listen", HOST + ":0", "--data-dir", data_dir]
+            + store_args + list(args),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env=child_env(env))
+            env=child_env(store_env))
         # Always drain stderr so the server never blocks on a full pipe.
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
@@ -187,7 +456,13 @@ class Server:
             raise AssertionError("first stderr line of logsvc is not JSON: %r (exit %r)"
                                  % (first, self.proc.poll()))
         if self.started.get("msg") != "logsvc started":
+            # Tell "did not start" from "started, but said something else first".
+            time.sleep(1)
+            running = self.proc.poll() is None
             self.kill()
+            if running:
+                raise AssertionError("the first stderr line of logsvc is not its start-up line "
+                                     "('logsvc started'): %r" % self.stderr_lines)
             raise AssertionError("logsvc did not start: %r" % self.stderr_lines)
         host, _, port = self.started["listen"].rpartition(":")
         if host != HOST:
@@ -253,8 +528,10 @@ class LogsvcTestCase(unittest.TestCase):
         self.addCleanup(d.cleanup)
         return os.path.join(d.name, "data")
 
-    def start_server(self, data_dir=None, args=(), env=None):
-        server = Server(data_dir or self.make_data_dir(), args, env)
+    def start_server(self, data_dir=None, args=(), env=None, store="default"):
+        """A server on `data_dir` (a fresh one by default) with the store under
+        test (or `store`: None for RocksDB, a DynamoStore), killed after the test."""
+        server = Server(data_dir or self.make_data_dir(), args, env, store)
         self.addCleanup(server.kill)
         return server
 
@@ -297,6 +574,48 @@ class LogsvcTestCase(unittest.TestCase):
             self.assertEqual(entry["message"], message)
         if timestamp is not None:
             self.assertEqual(entry["timestamp"], timestamp)
+
+    def assertListing(self, actual, expected, pool=None):
+        """Two newest-first lists of entries (dicts with a "timestamp", any other
+        fields) are the same listing. RocksDB keeps ingest order within a
+        millisecond: the lists must be equal. DynamoDB's index orders by
+        timestamp only: see assertListingTiesUnordered."""
+        if DYNAMODB_MODE:
+            self.assertListingTiesUnordered(actual, expected, pool)
+        else:
+            self.assertEqual(list(actual), list(expected))
+
+    def assertListingTiesUnordered(self, actual, expected, pool=None):
+        """Like assertEqual, except that entries with equal timestamps may be in
+        any order; and, given `pool` (every entry that could be listed, same
+        fields), for a list cut at its length, the entries with its oldest
+        timestamp may be any of that timestamp's entries in the pool."""
+        actual, expected = list(actual), list(expected)
+        self.assertEqual([e["timestamp"] for e in actual], [e["timestamp"] for e in expected],
+                         "the listings differ in their timestamps")
+
+        def canonical(entries):
+            return sorted(json.dumps(e, sort_keys=True) for e in entries)
+
+        def groups(entries):
+            out = {}
+            for e in entries:
+                out.setdefault(e["timestamp"], []).append(e)
+            return out
+
+        got, want = groups(actual), groups(expected)
+        oldest = actual[-1]["timestamp"] if actual else None
+        for timestamp, entries in got.items():
+            if pool is not None and timestamp == oldest:
+                candidates = [e for e in pool if e["timestamp"] == timestamp]
+                listed = canonical(entries)
+                self.assertEqual(len(set(listed)), len(listed),
+                                 "an entry is listed twice at %d: %s" % (timestamp, listed))
+                self.assertLessEqual(set(listed), set(canonical(candidates)),
+                                     "at the oldest timestamp listed, %d" % timestamp)
+            else:
+                self.assertEqual(canonical(entries), canonical(want[timestamp]),
+                                 "the entries at timestamp %d" % timestamp)
 
     # Requests with their checks.
 

@@ -77,14 +77,16 @@ class IngestAndReadTest(LogsvcTestCase):
         cases = [("info", "info"), ("INFO", "info"), ("Info", "info"),
                  ("warning", "warning"), ("WARNING", "warning"), ("wArNiNg", "warning"),
                  ("error", "error"), ("ERROR", "error"), ("eRRoR", "error")]
-        ids = []
+        sent = []
         for given, stored in cases:
             created = self.ingest(self.server, given, "severity " + given)
             entry = self.get_one(self.server, created["logId"])
             self.assertEqual(entry["severity"], stored, given)
-            ids.append((created["logId"], stored))
+            sent.append({"logId": created["logId"], "timestamp": created["timestamp"],
+                         "severity": stored})
         logs = self.recent(self.server)
-        self.assertEqual([(e["logId"], e["severity"]) for e in logs], ids[::-1])
+        self.assertListing([{k: e[k] for k in ("logId", "timestamp", "severity")} for e in logs],
+                           sent[::-1])
 
     def test_message_trimmed_like_python_strip(self):
         raw_messages = [
@@ -400,11 +402,14 @@ class BadRequestTest(LogsvcTestCase):
         responses = split_responses(raw_exchange(self.server.port, [stream]))
         self.assertEqual([r[0].split()[1] for r in responses],
                          ["201", "200", "201", "400", "201", "200"])
-        ids = [json.loads(r[2])["logId"] for r in responses if r[0].split()[1] == "201"]
+        created = [json.loads(r[2]) for r in responses if r[0].split()[1] == "201"]
+        sent = [{"logId": c["logId"], "timestamp": c["timestamp"], "message": "pipelined %d" % n}
+                for n, c in enumerate(created, 1)]
+        seed = {"logId": self.seed["logId"], "timestamp": self.seed["timestamp"],
+                "message": "seed entry"}
         listed = json.loads(responses[-1][2])["logs"]
-        self.assertEqual([e["logId"] for e in listed], ids[::-1] + [self.seed["logId"]])
-        self.assertEqual([e["message"] for e in listed[:3]],
-                         ["pipelined 3", "pipelined 2", "pipelined 1"])
+        self.assertListing([{k: e[k] for k in ("logId", "timestamp", "message")} for e in listed],
+                           sent[::-1] + [seed])
 
     # A response to HEAD has headers only: body bytes would be read as the
     # start of the next response on a keep-alive connection.
@@ -433,7 +438,8 @@ class BadRequestTest(LogsvcTestCase):
         created = self.ingest(self.server, "info", "still here")
         self.get_one(self.server, created["logId"])
         logs = self.recent(self.server)
-        self.assertEqual([e["logId"] for e in logs], [created["logId"], self.seed["logId"]])
+        self.assertListing([{"logId": e["logId"], "timestamp": e["timestamp"]} for e in logs],
+                           [{k: c[k] for k in ("logId", "timestamp")} for c in (created, self.seed)])
 
 
 class NewestHundredTest(LogsvcTestCase):
@@ -451,9 +457,9 @@ class NewestHundredTest(LogsvcTestCase):
         self.assertEqual(len({s[0] for s in sent}), 150)
         logs = self.recent(server)
         self.assertEqual(len(logs), 100)
-        expected = [{"logId": i, "timestamp": t, "datetime": iso8601_ms(t), "severity": s,
-                     "message": m} for i, t, s, m in reversed(sent[50:])]
-        self.assertEqual(logs, expected)
+        entries = [{"logId": i, "timestamp": t, "datetime": iso8601_ms(t), "severity": s,
+                    "message": m} for i, t, s, m in reversed(sent)]
+        self.assertListing(logs, entries[:100], pool=entries)
         # The 50 oldest are gone from the list but still readable one by one.
         for log_id, timestamp, severity, message in sent[:50]:
             self.assertEqual(self.get_one(conn, log_id),
@@ -489,9 +495,9 @@ class JsonEscapingTest(LogsvcTestCase):
                 body = json.dumps({"severity": "info", "message": message},
                                   ensure_ascii=ensure_ascii).encode("utf-8")
                 reply = send(conn, "POST", "/logs", body)
-                log_id = self.assertJsonReply(reply, 201, CREATED_KEYS)["logId"]
-                created.append((log_id, message))
-        for log_id, message in created:
+                body = self.assertJsonReply(reply, 201, CREATED_KEYS)
+                created.append((body["logId"], message, body["timestamp"]))
+        for log_id, message, _ in created:
             with self.subTest(message=message):
                 reply = send(conn, "GET", "/logs/" + log_id)
                 self.assertEqual(self.assertJsonReply(reply, 200)["message"], message)
@@ -500,7 +506,9 @@ class JsonEscapingTest(LogsvcTestCase):
         listing = send(conn, "GET", "/logs")
         self.assertNotIn(b"</script>", listing.body.lower())
         logs = self.assertJsonReply(listing, 200)["logs"]
-        self.assertEqual([(e["logId"], e["message"]) for e in logs], created[::-1])
+        self.assertListing([{k: e[k] for k in ("logId", "message", "timestamp")} for e in logs],
+                           [{"logId": i, "message": m, "timestamp": t}
+                            for i, m, t in created[::-1]])
 
 
 if __name__ == "__main__":

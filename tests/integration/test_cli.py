@@ -7,7 +7,7 @@ import re
 import subprocess
 import unittest
 
-from harness import REPO_ROOT, LogsvcTestCase, run_cli
+from harness import REPO_ROOT, LogsvcTestCase, rocksdb_only, run_cli
 
 
 def project_version():
@@ -88,6 +88,7 @@ class CliTest(LogsvcTestCase):
         self.assertUsageError(["frobnicate"], mention="frobnicate")
         self.assertUsageError(["--bogus"], mention="--bogus")
 
+    @rocksdb_only("the DynamoDB store has no data dir")
     def test_unusable_data_dir_exits_2_with_one_line(self):
         base = os.path.dirname(self.make_data_dir())
         regular_file = os.path.join(base, "a-file")
@@ -99,6 +100,7 @@ class CliTest(LogsvcTestCase):
                     ["serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
                     mention=data_dir)
 
+    @rocksdb_only("the DynamoDB store does not lock a data dir")
     def test_data_dir_in_use_exits_2(self):
         data_dir = self.make_data_dir()
         server = self.start_server(data_dir)
@@ -136,6 +138,7 @@ class CliTest(LogsvcTestCase):
         self.assertEqual(server.started["max_body_bytes"], 120)
         self.assertErrorReply(server.request("POST", "/logs", body), 413)
 
+    @rocksdb_only("the DynamoDB store has no data dir")
     def test_data_dir_flag_wins_over_env(self):
         base = os.path.dirname(self.make_data_dir())
         regular_file = os.path.join(base, "a-file")
@@ -149,6 +152,7 @@ class CliTest(LogsvcTestCase):
         self.assertUsageError(["serve", "--listen", "127.0.0.1:0", "--data-dir",
                                self.make_data_dir()], env={"LOGSVC_MAX_BODY_BYTES": "lots"})
 
+    @rocksdb_only("checks the data dir is created (test_dynamodb checks DynamoDB's line)")
     def test_started_line(self):
         data_dir = self.make_data_dir()
         server = self.start_server(data_dir, args=["--threads", "3"])

@@ -127,8 +127,11 @@ class ConcurrencyTest(LogsvcTestCase):
         self.assertLessEqual(newest_left_out, oldest_listed)
         # Within one connection, later requests are listed first.
         for mine in results:
-            order = [listed.index(e[0]) for e in mine if e[0] in listed]
-            self.assertEqual(order, sorted(order, reverse=True))
+            own = {e[0] for e in mine}
+            self.assertListing([{"logId": e["logId"], "timestamp": e["timestamp"]}
+                                for e in logs if e["logId"] in own],
+                               [{"logId": e[0], "timestamp": e[1]}
+                                for e in reversed(mine) if e[0] in listed])
 
 
 if __name__ == "__main__":

@@ -110,14 +110,16 @@ class DurabilityTest(LogsvcTestCase):
             socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
 
         again = self.start_server(data_dir)
-        self.assertEqual(self.recent(again), before)
+        pool = [{"logId": i, "timestamp": t, "datetime": iso8601_ms(t), "severity": s,
+                 "message": m} for i, (s, m, t) in acked.items()]
+        self.assertListing(self.recent(again), before, pool=pool)
         self.assertAllReadable(again, acked)
 
         # And it goes on from there: a new entry is the newest, the oldest listed drops out.
         created = self.ingest(again, "info", "after restart")
         after = self.recent(again)
         self.assertEqual(after[0]["logId"], created["logId"])
-        self.assertEqual(after[1:], before[:99])
+        self.assertListing(after[1:], before[:99], pool=pool)
         self.assertEqual(again.stop(), 0)
 
     def test_restart_of_empty_store(self):

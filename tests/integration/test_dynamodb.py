@@ -1,0 +1,650 @@
+"""The DynamoDB store (`logsvc serve --store dynamodb`), whatever LOGSVC_TEST_STORE
+says: against dynalite, a DynamoDB-compatible engine (this process's own, plus
+private ones for the tests that stop it), with the official AWS SDK for
+JavaScript (tests/node/dynamo.mjs) reading and writing the table the way the
+original design's Python functions do, and a fault-injecting proxy
+(dynamo_proxy.py) between logsvc and the engine.
+
+The table is the original design's: hash logId (S), range timestamp (N); GSI
+TimestampIndex on type (S) and timestamp (N). With --dynamodb-index-shards N an
+item's type is one of "LOG", "LOG#1" ... "LOG#<N-1>"; reads always include "LOG".
+
+Measured figures (time to 503 with the engine down, time to recover, retry
+timings) are printed on stderr as lines starting with "MEASURED".
+"""
+
+import collections
+import http.client
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+from dynamo_proxy import FaultProxy, sigv4_problems
+from harness import (AWS_TEST_ENV, CREATED_KEYS, ENTRY_KEYS, HOST, TEST_ACCESS_KEY, TEST_REGION,
+                     TEST_SECRET_KEY, Dynalite, DynamoStore, LogsvcTestCase, Reply,
+                     dynamo, free_port, iso8601_ms, now_ms, run_cli, send, shared_dynalite)
+
+# Every attribute of an item, with its DynamoDB type, as the original design has them.
+ITEM_TYPES = {"logId": "S", "timestamp": "N", "datetime": "S", "severity": "S", "message": "S",
+              "type": "S"}
+# Limits the spec sets: a POST answers within this while the engine is unusable.
+ANSWER_WITHIN = 10
+# How long the engine coming back may take to show (201 again, healthz 200).
+RECOVER_WITHIN = 15
+
+
+def partitions(shards):
+    """The index partitions (type values) logsvc may write with `shards` shards."""
+    return {"LOG"} | {"LOG#%d" % i for i in range(1, shards)}
+
+
+def measured(what, value):
+    sys.stderr.write("MEASURED %s: %s\n" % (what, value))
+    sys.stderr.flush()
+
+
+def five_fields(item):
+    """The API's view of an item: its five fields (without type)."""
+    return {k: item[k] for k in ENTRY_KEYS}
+
+
+class DynamoTestCase(LogsvcTestCase):
+
+    def engine(self):
+        return shared_dynalite()
+
+    def new_table(self, engine=None):
+        """A fresh table of the original design's schema (via the SDK)."""
+        table = "logsvc-dyn-" + uuid.uuid4().hex[:16]
+        dynamo((engine or self.engine()).endpoint, "create-table", table)
+        return table
+
+    def start_dynamo(self, table, endpoint=None, shards=1, args=(), env=None, aws_env=None):
+        """logsvc on `table` at `endpoint` (the shared engine by default)."""
+        store = DynamoStore(table, endpoint or self.engine().endpoint, shards, aws_env)
+        server = self.start_server(args=args, env=env, store=store)
+        self.assertEqual(server.started.get("store"), "dynamodb", server.started)
+        return server
+
+    def proxy(self, engine=None):
+        proxy = FaultProxy((engine or self.engine()).port)
+        self.addCleanup(proxy.close)
+        return proxy
+
+    def scan(self, table, engine=None, typed=False):
+        return dynamo((engine or self.engine()).endpoint, "scan", table, typed=typed)
+
+    def items_with_id(self, table, log_id, engine=None, typed=False):
+        return dynamo((engine or self.engine()).endpoint, "get", table, log_id, typed=typed)
+
+    def timed(self, server, method, path, body=None, timeout=30):
+        """One request on a fresh connection: (Reply, or the exception if there was
+        no answer within `timeout`, and the seconds it took)."""
+        conn = server.connection(timeout=timeout)
+        start = time.monotonic()
+        try:
+            reply = send(conn, method, path, body)
+        except (OSError, http.client.HTTPException) as e:
+            reply = e
+        finally:
+            conn.close()
+        return reply, time.monotonic() - start
+
+    def assertAnswered(self, reply, seconds, what):
+        self.assertIsInstance(reply, Reply, "%s: no answer in %.1f s (%r)" % (what, seconds, reply))
+        self.assertLess(seconds, ANSWER_WITHIN, "%s took %.2f s (%r)" % (what, seconds, reply))
+
+    def wait_for_status(self, server, method, path, want, allowed, within, body=None):
+        """Repeats a request until it answers `want`; every answer meanwhile must be
+        in `allowed` and come within ANSWER_WITHIN. Returns the seconds it took."""
+        start = time.monotonic()
+        seen = []
+        while True:
+            reply, secs = self.timed(server, method, path, body)
+            self.assertAnswered(reply, secs, "%s %s" % (method, path))
+            seen.append(reply.status)
+            if reply.status == want:
+                return time.monotonic() - start, reply
+            self.assertIn(reply.status, allowed, "%s %s answered %r" % (method, path, reply))
+            if time.monotonic() - start > within:
+                self.fail("%s %s did not answer %d within %d s; answers: %s"
+                          % (method, path, want, within, collections.Counter(seen)))
+            time.sleep(0.1)
+
+
+class NewestHundredTest(DynamoTestCase):
+    """(a) More than 100 entries across the index partitions: GET /logs merges them."""
+
+    def test_130_entries_newest_100_newest_first(self):
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                table = self.new_table()
+                server = self.start_dynamo(table, shards=shards)
+                conn = server.connection()
+                self.addCleanup(conn.close)
+                sent = []  # ingest order
+                for i in range(130):
+                    severity = ("info", "warning", "error")[i % 3]
+                    created = self.ingest(conn, severity, "entry %03d of %d shards" % (i, shards))
+                    t = created["timestamp"]
+                    sent.append({"logId": created["logId"], "timestamp": t,
+                                 "datetime": iso8601_ms(t), "severity": severity,
+                                 "message": "entry %03d of %d shards" % (i, shards)})
+                logs = self.recent(server)
+                self.assertEqual(len(logs), 100)
+                newest = sorted(sent, key=lambda e: e["timestamp"], reverse=True)
+                self.assertListingTiesUnordered(logs, newest[:100], pool=sent)
+
+                items = self.scan(table)
+                self.assertEqual(sorted(i["logId"] for i in items),
+                                 sorted(e["logId"] for e in sent))
+                types = collections.Counter(i["type"] for i in items)
+                measured("index partitions of 130 entries with %d shards" % shards, dict(types))
+                if shards == 1:
+                    self.assertEqual(set(types), {"LOG"})
+                else:
+                    self.assertLessEqual(set(types), partitions(shards))
+                    self.assertGreaterEqual(len(types), 4,
+                                            "entries cover few partitions: %s" % types)
+
+                # The 30 oldest are out of the list, still readable one by one.
+                for entry in sent[:30]:
+                    self.assertEqual(self.get_one(conn, entry["logId"]), entry)
+
+
+class SdkReadsLogsvcTest(DynamoTestCase):
+    """(b) The official SDK finds what logsvc wrote, exactly as the original design stores it."""
+
+    MESSAGES = [
+        ("INFO", "  trimmed on both sides \n"),
+        ("Warning", 'quotes "double" \'single\' back\\slash \n newline \t tab'),
+        ("error", "emoji \U0001F600 \u00e9t\u00e9 \u4e2d\u6587 \u2028 separator"),
+        ("info", "</script> & <b>"),
+        ("error", "control \x01 \x1f and nul \x00 inside"),
+        ("warning", "\U0001F600" * 10000),
+    ]
+
+    def test_items_as_the_original_schema_says(self):
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                table = self.new_table()
+                server = self.start_dynamo(table, shards=shards)
+                sent = []
+                for severity, message in self.MESSAGES:
+                    created = self.ingest(server, severity, message)
+                    sent.append((created, severity.lower(), message.strip()))
+                for created, severity, message in sent:
+                    items = self.items_with_id(table, created["logId"], typed=True)
+                    self.assertEqual(len(items), 1, items)
+                    item = items[0]
+                    self.assertEqual({k: list(v) for k, v in item.items()},
+                                     {k: [t] for k, t in ITEM_TYPES.items()}, item)
+                    self.assertIn(item["type"]["S"], partitions(shards))
+                    self.assertEqual(item, {
+                        "logId": {"S": created["logId"]},
+                        "timestamp": {"N": str(created["timestamp"])},
+                        "datetime": {"S": iso8601_ms(created["timestamp"])},
+                        "severity": {"S": severity},
+                        "message": {"S": message},
+                        "type": item["type"],
+                    })
+                    if shards == 1:
+                        self.assertEqual(item["type"], {"S": "LOG"})
+                self.assertEqual(len(self.scan(table)), len(sent))
+
+                # What the original ReadRecent function does: query each partition of
+                # the index newest first. Together they hold every entry.
+                found = []
+                for partition in sorted(partitions(shards)):
+                    listed = dynamo(self.engine().endpoint, "query-index", table, partition, "100")
+                    stamps = [i["timestamp"] for i in listed]
+                    self.assertEqual(stamps, sorted(stamps, reverse=True))
+                    found += [i["logId"] for i in listed]
+                self.assertEqual(sorted(found), sorted(c["logId"] for c, _, _ in sent))
+
+
+class OriginalItemsTest(DynamoTestCase):
+    """(c) Items the original Python ingest function wrote (type "LOG") are served."""
+
+    def test_original_items_listed_and_readable(self):
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                table = self.new_table()
+                server = self.start_dynamo(table, shards=shards)
+                conn = server.connection()
+                self.addCleanup(conn.close)
+                ours = []
+                for i in range(40):
+                    created = self.ingest(conn, "info", "logsvc entry %d" % i)
+                    t = created["timestamp"]
+                    ours.append({"logId": created["logId"], "timestamp": t,
+                                 "datetime": iso8601_ms(t), "severity": "info",
+                                 "message": "logsvc entry %d" % i})
+                # 80 items from the original function, older than, among and newer
+                # than logsvc's (timestamps are the ones the function would take then).
+                first, last = ours[0]["timestamp"], ours[-1]["timestamp"]
+                span = last - first + 4000
+                originals = [{"severity": ("INFO", "Warning", "error")[k % 3],
+                              "message": "original entry %d" % k,
+                              "timestamp": first - 2000 + k * span // 80} for k in range(80)]
+                written = dynamo(self.engine().endpoint, "put-original", table, originals)
+                self.assertEqual({i["type"] for i in written}, {"LOG"})
+                theirs = [five_fields(i) for i in written]
+
+                pool = ours + theirs
+                newest = sorted(pool, key=lambda e: e["timestamp"], reverse=True)[:100]
+                logs = self.recent(server)
+                self.assertListingTiesUnordered(logs, newest, pool=pool)
+                listed = {e["logId"] for e in logs}
+                self.assertTrue(listed & {e["logId"] for e in theirs})
+                self.assertTrue(listed & {e["logId"] for e in ours})
+                for entry in theirs:
+                    self.assertEqual(self.get_one(conn, entry["logId"]), entry)
+
+    def test_only_original_items(self):
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                table = self.new_table()
+                t = now_ms()
+                written = dynamo(self.engine().endpoint, "put-original", table, [
+                    {"severity": "error", "message": "from the original", "timestamp": t - 3},
+                    {"severity": "info", "message": "also original", "timestamp": t - 2}])
+                server = self.start_dynamo(table, shards=shards)
+                self.assertEqual(self.recent(server), [five_fields(i) for i in reversed(written)])
+                for item in written:
+                    self.assertEqual(self.get_one(server, item["logId"]), five_fields(item))
+
+
+class EngineOutageTest(DynamoTestCase):
+    """(d) The engine goes away and comes back, logsvc stays up: 503 meanwhile, quickly."""
+
+    def test_engine_stopped_and_restarted(self):
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                engine = Dynalite()
+                self.addCleanup(engine.close)
+                table = self.new_table(engine)
+                server = self.start_dynamo(table, endpoint=engine.endpoint, shards=shards)
+                pid = server.proc.pid
+                acked = [self.ingest(server, "info", "before the outage")]
+                self.assertJsonReply(server.request("GET", "/healthz"), 200)
+
+                engine.stop()
+                times = []
+                for i in range(3):
+                    reply, secs = self.timed(server, "POST", "/logs",
+                                             {"severity": "error", "message": "during %d" % i})
+                    self.assertAnswered(reply, secs, "POST /logs with the engine down")
+                    self.assertErrorReply(reply, 503)
+                    times.append(secs)
+                measured("POST /logs -> 503 with the engine stopped (%d shards), seconds"
+                         % shards, ["%.3f" % t for t in times])
+                secs, _ = self.wait_for_status(server, "GET", "/healthz", 503, {200}, ANSWER_WITHIN)
+                measured("GET /healthz -> 503 after the failed writes (%d shards), seconds"
+                         % shards, "%.3f" % secs)
+                # Reads answer too, and never deny that an entry exists.
+                for path in ("/logs", "/logs/" + acked[0]["logId"]):
+                    reply, secs = self.timed(server, "GET", path)
+                    self.assertAnswered(reply, secs, "GET %s with the engine down" % path)
+                    self.assertIn(reply.status, (200, 503), reply)
+                    measured("GET %s with the engine down" % path.split("/")[1],
+                             "%d in %.3f s" % (reply.status, secs))
+
+                engine.start()
+                secs, reply = self.wait_for_status(
+                    server, "POST", "/logs", 201, {503}, RECOVER_WITHIN,
+                    body={"severity": "warning", "message": "after the outage"})
+                measured("engine back -> POST /logs 201 (%d shards), seconds" % shards,
+                         "%.3f" % secs)
+                acked.append(self.assertJsonReply(reply, 201, CREATED_KEYS))
+                self.wait_for_status(server, "GET", "/healthz", 200, {503}, RECOVER_WITHIN)
+                acked.append(self.ingest(server, "info", "and on"))
+                self.assertTrue(server.running())
+                self.assertEqual(server.proc.pid, pid)
+                for created in acked:
+                    self.get_one(server, created["logId"])
+                listed = [e["logId"] for e in self.recent(server)]
+                for created in acked:
+                    self.assertIn(created["logId"], listed)
+
+    def test_health_follows_the_engine_without_traffic(self):
+        # No writes to notice it: GET /healthz alone must find out, both ways.
+        engine = Dynalite()
+        self.addCleanup(engine.close)
+        table = self.new_table(engine)
+        server = self.start_dynamo(table, endpoint=engine.endpoint)
+        self.assertJsonReply(server.request("GET", "/healthz"), 200)
+        engine.stop()
+        secs, reply = self.wait_for_status(server, "GET", "/healthz", 503, {200}, ANSWER_WITHIN)
+        self.assertJsonReply(reply, 503)
+        measured("engine stopped, no traffic -> healthz 503, seconds", "%.3f" % secs)
+        engine.start()
+        secs, _ = self.wait_for_status(server, "GET", "/healthz", 200, {503}, RECOVER_WITHIN)
+        measured("engine back, no traffic -> healthz 200, seconds", "%.3f" % secs)
+
+    def test_engine_not_answering(self):
+        # The engine accepts connections and never answers: logsvc must not wait forever.
+        table = self.new_table()
+        proxy = self.proxy()
+        server = self.start_dynamo(table, endpoint=proxy.endpoint)
+        self.ingest(server, "info", "before")
+        proxy.fail("*", "stall", count=10 ** 6)
+        reply, secs = self.timed(server, "POST", "/logs", {"severity": "info", "message": "x"},
+                                 timeout=60)
+        self.assertAnswered(reply, secs, "POST /logs with the engine not answering")
+        self.assertErrorReply(reply, 503)
+        measured("POST /logs -> 503 with the engine not answering, seconds", "%.3f" % secs)
+        self.wait_for_status(server, "GET", "/healthz", 503, {200}, ANSWER_WITHIN)
+        proxy.clear()
+        secs, _ = self.wait_for_status(server, "POST", "/logs", 201, {503}, RECOVER_WITHIN,
+                                       body={"severity": "info", "message": "after"})
+        measured("engine answering again -> POST /logs 201, seconds", "%.3f" % secs)
+        self.wait_for_status(server, "GET", "/healthz", 200, {503}, RECOVER_WITHIN)
+
+    def test_engine_closes_idle_connections(self):
+        # dynalite (Node.js) closes a keep-alive connection after 6 s idle (its
+        # keepAliveTimeout, 5 s, plus 1 s), as AWS does after a while: the next
+        # request must not fail because of it.
+        table = self.new_table()
+        server = self.start_dynamo(table, shards=8)
+        first = self.ingest(server, "info", "first")
+        time.sleep(7)
+        second = self.ingest(server, "info", "written after an idle pause")
+        time.sleep(7)
+        self.assertEqual(self.get_one(server, first["logId"])["message"], "first")
+        self.assertEqual({e["logId"] for e in self.recent(server)},
+                         {first["logId"], second["logId"]})
+
+
+class StartupTest(DynamoTestCase):
+    """(e) What logsvc checks at start, and how it reports it."""
+
+    def serve_args(self, table, endpoint=None):
+        return ["serve", "--listen", "127.0.0.1:0", "--data-dir", self.make_data_dir(),
+                "--store", "dynamodb", "--dynamodb-table", table,
+                "--dynamodb-endpoint", endpoint or self.engine().endpoint]
+
+    def run_refused(self, args, env):
+        """Runs a command that must refuse to start: its result, or a failure if it serves."""
+        try:
+            return run_cli(args, env=env, timeout=15)
+        except subprocess.TimeoutExpired:
+            self.fail("logsvc %s did not exit within 15 s (it should refuse to start)" % args)
+
+    def assertOneLineExit2(self, result, mention=None):
+        stderr = result.stderr.decode("utf-8", "replace")
+        self.assertEqual(result.returncode, 2, stderr)
+        self.assertEqual(result.stdout, b"")
+        lines = stderr.splitlines()
+        self.assertEqual(len(lines), 1, stderr)
+        self.assertTrue(stderr.endswith("\n"), stderr)
+        self.assertNotIn("logsvc started", stderr)
+        if mention:
+            self.assertIn(mention, lines[0])
+        return lines[0]
+
+    def test_missing_table_exits_2_naming_it(self):
+        table = "logsvc-no-such-table-" + uuid.uuid4().hex[:8]
+        start = time.monotonic()
+        result = self.run_refused(self.serve_args(table), AWS_TEST_ENV)
+        secs = time.monotonic() - start
+        line = self.assertOneLineExit2(result, mention=table)
+        measured("missing table -> exit 2, seconds", "%.3f (%s)" % (secs, line))
+        self.assertLess(secs, ANSWER_WITHIN)
+
+    def test_started_line_and_data_dir_ignored(self):
+        table = self.new_table()
+        data_dir = self.make_data_dir()
+        store = DynamoStore(table, self.engine().endpoint, 1)
+        server = self.start_server(data_dir, store=store)
+        self.assertEqual(server.started["msg"], "logsvc started")
+        self.assertEqual(server.started["store"], "dynamodb")
+        self.assertJsonReply(server.request("GET", "/healthz"), 200)
+        self.ingest(server, "info", "stored in DynamoDB")
+        self.assertEqual(len(self.scan(table)), 1)
+        self.assertFalse(os.path.exists(data_dir), "--data-dir was used by the DynamoDB store")
+        self.assertEqual(server.stop(), 0)
+
+    def test_usage_errors_exit_2(self):
+        table = self.new_table()
+        base = self.serve_args(table)
+        empty_home = os.path.dirname(self.make_data_dir())
+        credentials = os.path.join(empty_home, "credentials")
+        with open(credentials, "w") as f:
+            f.write("[default]\naws_access_key_id = AKIDX\naws_secret_access_key = x\n")
+        other_store = [("cassandra" if a == "dynamodb" else a) for a in base]
+        no_table = [a for a in base if a not in ("--dynamodb-table", table)]
+        cases = [
+            ("unknown store", other_store, AWS_TEST_ENV, "cassandra"),
+            ("no table", no_table, AWS_TEST_ENV, None),
+            ("zero shards", base + ["--dynamodb-index-shards", "0"], AWS_TEST_ENV, None),
+            ("negative shards", base + ["--dynamodb-index-shards", "-1"], AWS_TEST_ENV, None),
+            ("shards not a number", base + ["--dynamodb-index-shards", "many"], AWS_TEST_ENV, None),
+            ("no region", base, {k: v for k, v in AWS_TEST_ENV.items() if k != "AWS_REGION"}, None),
+            ("no credentials", base, {"AWS_REGION": TEST_REGION, "HOME": empty_home}, None),
+            ("no such profile", base, {"AWS_REGION": TEST_REGION, "HOME": empty_home,
+                                       "AWS_PROFILE": "nobody",
+                                       "AWS_SHARED_CREDENTIALS_FILE": credentials}, None),
+        ]
+        for name, args, env, mention in cases:
+            with self.subTest(name):
+                line = self.assertOneLineExit2(self.run_refused(args, env), mention)
+                if name == "no region":
+                    self.assertIn("region", line.lower())
+
+    def test_unreachable_engine_at_start(self):
+        engine = Dynalite()
+        self.addCleanup(engine.close)
+        table = self.new_table(engine)
+        engine.stop()  # the table stays in its files; the port now refuses connections
+        start = time.monotonic()
+        server = self.start_dynamo(table, endpoint=engine.endpoint)
+        measured("start with the engine unreachable, seconds", "%.3f" % (time.monotonic() - start))
+        self.assertLess(time.monotonic() - start, ANSWER_WITHIN)
+        reply, secs = self.timed(server, "GET", "/healthz")
+        self.assertAnswered(reply, secs, "GET /healthz")
+        self.assertEqual(reply.status, 503, reply)
+        reply, secs = self.timed(server, "POST", "/logs", {"severity": "info", "message": "x"})
+        self.assertAnswered(reply, secs, "POST /logs")
+        self.assertErrorReply(reply, 503)
+        engine.start()
+        secs, _ = self.wait_for_status(server, "GET", "/healthz", 200, {503}, RECOVER_WITHIN)
+        measured("engine up -> healthz 200, seconds", "%.3f" % secs)
+        created = self.ingest(server, "error", "once the engine is there")
+        self.assertEqual([five_fields(i)["logId"] for i in self.scan(table, engine)],
+                         [created["logId"]])
+
+
+class RetryTest(DynamoTestCase):
+    """(f) PutItem failures are retried, writing the same key: never a second entry."""
+
+    def test_put_item_retried_after_failures(self):
+        table = self.new_table()
+        proxy = self.proxy()
+        server = self.start_dynamo(table, endpoint=proxy.endpoint)
+        cases = [
+            # (action, how many, does the engine get the failed request)
+            ("error500", 2, True),    # written, but the reply says 500
+            ("drop", 1, True),        # written, the connection closes unanswered
+            ("throttle", 3, False),   # ProvisionedThroughputExceededException
+            ("error500", 1, False),
+        ]
+        acked = []
+        for action, count, forward in cases:
+            with self.subTest(action=action, count=count, forward=forward):
+                before = len(proxy.requests("PutItem"))
+                proxy.fail("PutItem", action, count, forward)
+                message = "retried after %d x %s" % (count, action)
+                reply, secs = self.timed(server, "POST", "/logs",
+                                         {"severity": "warning", "message": message})
+                self.assertAnswered(reply, secs, "POST /logs with %d x %s" % (count, action))
+                created = self.assertJsonReply(reply, 201, CREATED_KEYS)
+                measured("201 after %d x %s (forwarded: %s), seconds" % (count, action, forward),
+                         "%.3f" % secs)
+                self.assertEqual(proxy.pending(), 0, "logsvc did not retry as often")
+                puts = proxy.requests("PutItem")[before:]
+                self.assertEqual([r.action for r in puts], [action] * count + [None], puts)
+                bodies = [r.json() for r in puts]
+                for body in bodies:
+                    self.assertEqual(body["TableName"], table)
+                    self.assertEqual(body["Item"], bodies[0]["Item"], "a retry wrote another item")
+                self.assertEqual(bodies[0]["Item"]["logId"], {"S": created["logId"]})
+                self.assertEqual(bodies[0]["Item"]["timestamp"], {"N": str(created["timestamp"])})
+                items = self.items_with_id(table, created["logId"])
+                self.assertEqual(len(items), 1, items)
+                self.assertEqual(five_fields(items[0]), {
+                    "logId": created["logId"], "timestamp": created["timestamp"],
+                    "datetime": iso8601_ms(created["timestamp"]), "severity": "warning",
+                    "message": message})
+                acked.append(created["logId"])
+        self.assertEqual(sorted(i["logId"] for i in self.scan(table)), sorted(acked))
+        self.assertEqual({e["logId"] for e in self.recent(server)}, set(acked))
+
+    def test_persistent_failure_is_503_then_recovers(self):
+        for action in ("error500", "throttle"):
+            with self.subTest(action):
+                table = self.new_table()
+                proxy = self.proxy()
+                server = self.start_dynamo(table, endpoint=proxy.endpoint)
+                proxy.fail("PutItem", action, count=10 ** 6, forward=False)
+                reply, secs = self.timed(server, "POST", "/logs",
+                                         {"severity": "info", "message": "never written"})
+                self.assertAnswered(reply, secs, "POST /logs with PutItem always failing")
+                self.assertErrorReply(reply, 503)
+                attempts = len(proxy.requests("PutItem"))
+                gaps = [round(b.time - a.time, 3) for a, b in
+                        zip(proxy.requests("PutItem"), proxy.requests("PutItem")[1:])]
+                measured("PutItem always %s -> 503" % action,
+                         "%.3f s, %d attempts, gaps %s" % (secs, attempts, gaps))
+                self.assertGreaterEqual(attempts, 2, "logsvc did not retry")
+                self.assertEqual(self.scan(table), [])
+                proxy.clear()
+                secs, _ = self.wait_for_status(server, "POST", "/logs", 201, {503},
+                                               RECOVER_WITHIN,
+                                               body={"severity": "info", "message": "written"})
+                self.assertEqual([i["message"] for i in self.scan(table)], ["written"])
+
+
+class ConfigurationTest(DynamoTestCase):
+    """Where logsvc takes its region, endpoint and credentials from, checked on the
+    requests it sends (the proxy sees them; their SigV4 signatures must verify)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.table = "logsvc-dyn-config-" + uuid.uuid4().hex[:8]
+        dynamo(shared_dynalite().endpoint, "create-table", cls.table)
+
+    def exercise(self, server):
+        """Every kind of request logsvc makes: start, write, list, read, health."""
+        created = self.ingest(server, "info", "configuration")
+        self.assertIn(created["logId"], [e["logId"] for e in self.recent(server)])
+        self.get_one(server, created["logId"])
+        self.assertJsonReply(server.request("GET", "/healthz"), 200)
+
+    def assertSigned(self, requests, access_key, secret_key, region, session_token=None):
+        self.assertTrue(requests, "logsvc sent nothing to this endpoint")
+        for r in requests:
+            self.assertEqual(sigv4_problems(r, access_key, secret_key, region,
+                                            session_token=session_token), [], r)
+
+    def test_requests_are_dynamodb_json_signed_with_sigv4(self):
+        proxy = self.proxy()
+        server = self.start_dynamo(self.table, endpoint=proxy.endpoint, shards=8)
+        self.exercise(server)
+        requests = proxy.requests()
+        self.assertSigned(requests, TEST_ACCESS_KEY, TEST_SECRET_KEY, TEST_REGION)
+        self.assertLessEqual({"DescribeTable", "PutItem", "Query"}, {r.target for r in requests})
+        for r in requests:
+            self.assertEqual((r.method, r.path), ("POST", "/"), r)
+            self.assertEqual(r.header("Content-Type"), "application/x-amz-json-1.0", r)
+            self.assertTrue(r.header("X-Amz-Target").startswith("DynamoDB_20120810."), r)
+            self.assertEqual(r.json().get("TableName"), self.table, r)
+
+    def test_session_token(self):
+        proxy = self.proxy()
+        token = "IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJGMEQCIFake/Token+With=Chars"
+        server = self.start_dynamo(self.table, endpoint=proxy.endpoint,
+                                   aws_env=dict(AWS_TEST_ENV, AWS_SESSION_TOKEN=token))
+        self.exercise(server)
+        self.assertSigned(proxy.requests(), TEST_ACCESS_KEY, TEST_SECRET_KEY, TEST_REGION, token)
+
+    def test_region_precedence(self):
+        cases = [
+            (["--aws-region", "eu-west-1"],
+             {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "ap-south-1"}, "eu-west-1"),
+            ([], {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "ap-south-1"}, "us-west-2"),
+            ([], {"AWS_DEFAULT_REGION": "ap-south-1"}, "ap-south-1"),
+        ]
+        keys = {"AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY}
+        for args, env, region in cases:
+            with self.subTest(args=args, env=env):
+                proxy = self.proxy()
+                server = self.start_dynamo(self.table, endpoint=proxy.endpoint, args=args,
+                                           aws_env=dict(keys, **env))
+                self.exercise(server)
+                self.assertSigned(proxy.requests(), TEST_ACCESS_KEY, TEST_SECRET_KEY, region)
+
+    def test_endpoint_precedence(self):
+        dead = "http://%s:%d" % (HOST, free_port())  # nothing listens there
+        for name, flag, env in [
+                ("flag", True, {"AWS_ENDPOINT_URL_DYNAMODB": dead, "AWS_ENDPOINT_URL": dead}),
+                ("AWS_ENDPOINT_URL_DYNAMODB", False, {"AWS_ENDPOINT_URL_DYNAMODB": "{proxy}",
+                                                       "AWS_ENDPOINT_URL": dead}),
+                ("AWS_ENDPOINT_URL", False, {"AWS_ENDPOINT_URL": "{proxy}"})]:
+            with self.subTest(name):
+                proxy = self.proxy()
+                env = {k: v.replace("{proxy}", proxy.endpoint) for k, v in env.items()}
+                store = DynamoStore(self.table, proxy.endpoint if flag else None, 1,
+                                    dict(AWS_TEST_ENV, **env))
+                server = self.start_server(store=store)
+                self.exercise(server)
+                self.assertIn("DescribeTable", {r.target for r in proxy.requests()})
+                self.assertIn("PutItem", {r.target for r in proxy.requests()})
+
+    def test_shared_credentials_file(self):
+        home = tempfile.TemporaryDirectory(prefix="logsvc-itest-home-")
+        self.addCleanup(home.cleanup)
+        profiles = ("[default]\n"
+                    "aws_access_key_id = AKIDFILEDEFAULT00001\n"
+                    "aws_secret_access_key = file/Default+Secret\n"
+                    "\n"
+                    "[profile-two]\n"
+                    "aws_access_key_id=AKIDFILEPROFILETWO01\n"
+                    "aws_secret_access_key=file/Two+Secret\n"
+                    "aws_session_token=file-two-token\n")
+        os.mkdir(os.path.join(home.name, ".aws"))
+        with open(os.path.join(home.name, ".aws", "credentials"), "w") as f:
+            f.write(profiles)
+        elsewhere = os.path.join(home.name, "elsewhere")
+        with open(elsewhere, "w") as f:
+            f.write(profiles + "\n[only-elsewhere]\naws_access_key_id = AKIDELSEWHERE0000001\n"
+                    "aws_secret_access_key = elsewhere-secret\n")
+        region = {"AWS_REGION": TEST_REGION}
+        cases = [
+            ("~/.aws/credentials, default profile", {"HOME": home.name},
+             ("AKIDFILEDEFAULT00001", "file/Default+Secret", None)),
+            ("AWS_PROFILE", {"HOME": home.name, "AWS_PROFILE": "profile-two"},
+             ("AKIDFILEPROFILETWO01", "file/Two+Secret", "file-two-token")),
+            ("AWS_SHARED_CREDENTIALS_FILE", {"HOME": home.name, "AWS_PROFILE": "only-elsewhere",
+                                            "AWS_SHARED_CREDENTIALS_FILE": elsewhere},
+             ("AKIDELSEWHERE0000001", "elsewhere-secret", None)),
+            ("environment wins over the file", dict(AWS_TEST_ENV, HOME=home.name),
+             (TEST_ACCESS_KEY, TEST_SECRET_KEY, None)),
+        ]
+        for name, env, (key, secret, token) in cases:
+            with self.subTest(name):
+                proxy = self.proxy()
+                store = DynamoStore(self.table, proxy.endpoint, 1, dict(region, **env))
+                # HOME is not an AWS_* variable: pass it to the server directly.
+                server = self.start_server(store=store, env={"HOME": home.name})
+                self.exercise(server)
+                self.assertSigned(proxy.requests(), key, secret, TEST_REGION, token)
+
+
+if __name__ == "__main__":
+    unittest.main()

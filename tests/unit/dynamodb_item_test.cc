@@ -1,0 +1,343 @@
+// Unit tests of src/store/dynamodb_item: the original design's item and the
+// request and response bodies exchanged with DynamoDB about it. The requests
+// are parsed back with simdjson rather than compared as text.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/datetime.h"
+#include "core/uuid.h"
+#include "store/dynamodb_item.h"
+
+namespace logsvc::store::dynamodb {
+namespace {
+
+// A string field of a parsed object, or "<missing>".
+std::string Str(simdjson::dom::element e) {
+  std::string_view s;
+  return e.get(s) ? std::string("<missing>") : std::string(s);
+}
+
+// The value of attribute `name` of kind `kind` ("S", "N") in an item, checking
+// that the attribute has that one kind only.
+std::string Attr(simdjson::dom::object item, std::string_view name, std::string_view kind) {
+  simdjson::dom::object attr;
+  if (item[name].get(attr)) return "<no attribute>";
+  if (attr.size() != 1) return "<more than one type>";
+  return Str(attr[kind]);
+}
+
+// Ids that look like the real ones, from a fixed seed (deterministic).
+std::vector<std::string> SeededUuids(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < n; ++i) {
+    uuid::Bytes b;
+    for (auto& byte : b) byte = static_cast<uint8_t>(rng());
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    ids.push_back(uuid::Format(b));
+  }
+  return ids;
+}
+
+// ---- partitions and shards -------------------------------------------------------
+
+TEST(DynamoDbItem, IndexPartition) {
+  EXPECT_EQ(IndexPartition(0), "LOG");
+  EXPECT_EQ(IndexPartition(0), kOriginalPartition);
+  EXPECT_EQ(IndexPartition(1), "LOG#1");
+  EXPECT_EQ(IndexPartition(3), "LOG#3");
+  EXPECT_EQ(IndexPartition(15), "LOG#15");
+}
+
+TEST(DynamoDbItem, ShardOfIsInRangeAndStable) {
+  const auto ids = SeededUuids(1000, 1);
+  for (int shards : {2, 3, 8, 16}) {
+    for (const std::string& id : ids) {
+      int s = ShardOf(id, shards);
+      ASSERT_GE(s, 0) << id;
+      ASSERT_LT(s, shards) << id;
+      EXPECT_EQ(ShardOf(std::string(id), shards), s) << id;  // a copy: same shard
+    }
+  }
+}
+
+TEST(DynamoDbItem, ShardOfWithOneShardIsAlwaysZero) {
+  for (const std::string& id : SeededUuids(200, 2)) {
+    EXPECT_EQ(ShardOf(id, 1), 0) << id;
+    EXPECT_EQ(ShardOf(id, 0), 0) << id;  // nonsense, but never out of range
+  }
+  EXPECT_EQ(ShardOf("", 1), 0);
+}
+
+TEST(DynamoDbItem, ShardOfSpreadsIdsEvenly) {
+  constexpr int kShards = 8;
+  constexpr int kIds = 10000;
+  std::vector<int> counts(kShards, 0);
+  for (const std::string& id : SeededUuids(kIds, 3)) ++counts[ShardOf(id, kShards)];
+  const double mean = static_cast<double>(kIds) / kShards;
+  for (int s = 0; s < kShards; ++s) {
+    EXPECT_GT(counts[s], 0) << "shard " << s;
+    EXPECT_GE(counts[s], mean * 0.8) << "shard " << s;
+    EXPECT_LE(counts[s], mean * 1.2) << "shard " << s;
+  }
+  // The same with the generator the service uses.
+  std::vector<int> live(kShards, 0);
+  for (int i = 0; i < kIds; ++i) ++live[ShardOf(uuid::Format(uuid::NewV4()), kShards)];
+  for (int s = 0; s < kShards; ++s) {
+    EXPECT_GE(live[s], mean * 0.8) << "shard " << s;
+    EXPECT_LE(live[s], mean * 1.2) << "shard " << s;
+  }
+}
+
+// ---- requests --------------------------------------------------------------------
+
+TEST(DynamoDbItem, PutItemRequestHasTheOriginalItem) {
+  const LogEntry e{"0b7e2a8c-4d1f-4f6e-9a3b-2c5d8e1f7a90", 1706356800123, Severity::kWarning,
+                   "disk almost full"};
+  const std::string body = PutItemRequest("Logs", e, "LOG#3");
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  ASSERT_FALSE(parser.parse(body).get(doc)) << body;
+  EXPECT_EQ(Str(doc["TableName"]), "Logs");
+  simdjson::dom::object item;
+  ASSERT_FALSE(doc["Item"].get(item)) << body;
+  EXPECT_EQ(item.size(), 6u) << body;
+  EXPECT_EQ(Attr(item, "logId", "S"), e.log_id);
+  EXPECT_EQ(Attr(item, "timestamp", "N"), "1706356800123");
+  EXPECT_EQ(Attr(item, "datetime", "S"), "2024-01-27T12:00:00.123Z");
+  EXPECT_EQ(Attr(item, "severity", "S"), "warning");
+  EXPECT_EQ(Attr(item, "message", "S"), "disk almost full");
+  EXPECT_EQ(Attr(item, "type", "S"), "LOG#3");
+
+  // Shard 0 is the original design's constant.
+  const std::string original = PutItemRequest("Logs", e, IndexPartition(0));
+  ASSERT_FALSE(parser.parse(original).get(doc)) << original;
+  ASSERT_FALSE(doc["Item"].get(item));
+  EXPECT_EQ(Attr(item, "type", "S"), "LOG");
+}
+
+TEST(DynamoDbItem, PutItemRequestEscapesTheMessage) {
+  const std::string message =
+      "He said \"hi\" \\ then\nleft\ttab \xF0\x9F\x98\x80 </script><script>alert(1)</script> "
+      "\xC3\xA9\x01";
+  const LogEntry e{"0b7e2a8c-4d1f-4f6e-9a3b-2c5d8e1f7a90", 0, Severity::kError, message};
+  const std::string body = PutItemRequest("Table \"quoted\"", e, "LOG");
+  EXPECT_EQ(body.find("</script>"), std::string::npos) << body;
+  EXPECT_EQ(body.find('\n'), std::string::npos) << body;
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  ASSERT_FALSE(parser.parse(body).get(doc)) << body;
+  EXPECT_EQ(Str(doc["TableName"]), "Table \"quoted\"");
+  simdjson::dom::object item;
+  ASSERT_FALSE(doc["Item"].get(item));
+  EXPECT_EQ(Attr(item, "message", "S"), message);
+  EXPECT_EQ(Attr(item, "timestamp", "N"), "0");
+  EXPECT_EQ(Attr(item, "datetime", "S"), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(Attr(item, "severity", "S"), "error");
+}
+
+TEST(DynamoDbItem, QueryRecentRequest) {
+  const std::string body = QueryRecentRequest("Logs", "LOG#3", 100, "");
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  ASSERT_FALSE(parser.parse(body).get(doc)) << body;
+  EXPECT_EQ(Str(doc["TableName"]), "Logs");
+  EXPECT_EQ(Str(doc["IndexName"]), "TimestampIndex");
+  EXPECT_EQ(Str(doc["KeyConditionExpression"]), "#t = :t");
+  EXPECT_EQ(Str(doc["ExpressionAttributeNames"]["#t"]), "type");
+  simdjson::dom::object values;
+  ASSERT_FALSE(doc["ExpressionAttributeValues"].get(values));
+  EXPECT_EQ(Attr(values, ":t", "S"), "LOG#3");
+  bool forward = true;
+  ASSERT_FALSE(doc["ScanIndexForward"].get(forward)) << body;
+  EXPECT_FALSE(forward);
+  uint64_t limit = 0;
+  ASSERT_FALSE(doc["Limit"].get(limit)) << body;
+  EXPECT_EQ(limit, 100u);
+  simdjson::dom::element absent;
+  EXPECT_EQ(doc["ExclusiveStartKey"].get(absent), simdjson::NO_SUCH_FIELD) << body;
+}
+
+TEST(DynamoDbItem, QueryRecentRequestPassesTheStartKeyThrough) {
+  const std::string key =
+      R"({"logId":{"S":"0b7e2a8c-4d1f-4f6e-9a3b-2c5d8e1f7a90"},"timestamp":{"N":"1706356800000"},"type":{"S":"LOG"}})";
+  const std::string body = QueryRecentRequest("Logs", "LOG", 7, key);
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  ASSERT_FALSE(parser.parse(body).get(doc)) << body;
+  simdjson::dom::element start;
+  ASSERT_FALSE(doc["ExclusiveStartKey"].get(start)) << body;
+  EXPECT_EQ(simdjson::minify(start), key);
+  uint64_t limit = 0;
+  ASSERT_FALSE(doc["Limit"].get(limit));
+  EXPECT_EQ(limit, 7u);
+}
+
+TEST(DynamoDbItem, QueryByIdRequest) {
+  const std::string id = "0b7e2a8c-4d1f-4f6e-9a3b-2c5d8e1f7a90";
+  const std::string body = QueryByIdRequest("Logs", id);
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  ASSERT_FALSE(parser.parse(body).get(doc)) << body;
+  EXPECT_EQ(Str(doc["TableName"]), "Logs");
+  EXPECT_EQ(Str(doc["KeyConditionExpression"]), "logId = :id");
+  simdjson::dom::object values;
+  ASSERT_FALSE(doc["ExpressionAttributeValues"].get(values));
+  EXPECT_EQ(Attr(values, ":id", "S"), id);
+  bool consistent = false;
+  ASSERT_FALSE(doc["ConsistentRead"].get(consistent)) << body;
+  EXPECT_TRUE(consistent);
+  // A consistent read must go to the table: an index cannot serve one.
+  simdjson::dom::element absent;
+  EXPECT_EQ(doc["IndexName"].get(absent), simdjson::NO_SUCH_FIELD) << body;
+}
+
+TEST(DynamoDbItem, DescribeTableRequest) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  const std::string body = DescribeTableRequest("Logs");
+  ASSERT_FALSE(parser.parse(body).get(doc)) << body;
+  EXPECT_EQ(Str(doc["TableName"]), "Logs");
+  EXPECT_EQ(doc.size(), 1u);
+}
+
+// ---- Query responses -------------------------------------------------------------
+
+// Two items the way the original Python (boto3) writes them, in DynamoDB's
+// attribute order (which is not ours), newest first, and a next page.
+constexpr std::string_view kPythonPage = R"({
+  "Count": 2, "ScannedCount": 2,
+  "Items": [
+    {"datetime": {"S": "2024-01-27T12:00:00.000Z"}, "severity": {"S": "error"},
+     "logId": {"S": "7f0e7a1c-94a1-4c4e-8c55-1f0a3b6f9d21"},
+     "message": {"S": "Failed to process payment \u00e9 \ud83d\ude00"},
+     "type": {"S": "LOG"}, "timestamp": {"N": "1706356800000"}},
+    {"timestamp": {"N": "1706356799000.0"}, "type": {"S": "LOG"},
+     "logId": {"S": "2a4b6c8d-0e1f-4a3b-8c5d-6e7f8a9b0c1d"}, "severity": {"S": "INFO"},
+     "message": {"S": "Application started successfully"},
+     "datetime": {"S": "2024-01-27T11:59:59"}}
+  ],
+  "LastEvaluatedKey": {"logId": {"S": "2a4b6c8d-0e1f-4a3b-8c5d-6e7f8a9b0c1d"},
+                       "timestamp": {"N": "1706356799000"}, "type": {"S": "LOG"}}
+})";
+
+TEST(DynamoDbItem, ParseQueryResponseReadsThePythonItems) {
+  auto page = ParseQueryResponse(kPythonPage);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_EQ(page.value().skipped, 0u);
+  ASSERT_EQ(page.value().entries.size(), 2u);
+  const LogEntry& a = page.value().entries[0];
+  EXPECT_EQ(a.log_id, "7f0e7a1c-94a1-4c4e-8c55-1f0a3b6f9d21");
+  EXPECT_EQ(a.timestamp_ms, 1706356800000);
+  EXPECT_EQ(a.severity, Severity::kError);
+  EXPECT_EQ(a.message, "Failed to process payment \xC3\xA9 \xF0\x9F\x98\x80");
+  const LogEntry& b = page.value().entries[1];
+  EXPECT_EQ(b.log_id, "2a4b6c8d-0e1f-4a3b-8c5d-6e7f8a9b0c1d");
+  EXPECT_EQ(b.timestamp_ms, 1706356799000);  // from "1706356799000.0"
+  EXPECT_EQ(b.severity, Severity::kInfo);    // from "INFO"
+  EXPECT_EQ(b.message, "Application started successfully");
+  EXPECT_EQ(page.value().last_evaluated_key,
+            R"({"logId":{"S":"2a4b6c8d-0e1f-4a3b-8c5d-6e7f8a9b0c1d"},"timestamp":{"N":"1706356799000"},"type":{"S":"LOG"}})");
+}
+
+TEST(DynamoDbItem, ParseQueryResponseSkipsItemsThatAreNotEntries) {
+  constexpr std::string_view body = R"({"Items": [
+    {"logId": {"S": "a"}, "timestamp": {"N": "1"}, "severity": {"S": "debug"}, "message": {"S": "m"}},
+    {"logId": {"S": "b"}, "timestamp": {"N": "2"}, "severity": {"S": "info"}},
+    {"logId": {"S": "c"}, "timestamp": {"S": "3"}, "severity": {"S": "info"}, "message": {"S": "m"}},
+    {"logId": {"S": "d"}, "timestamp": {"N": "four"}, "severity": {"S": "info"}, "message": {"S": "m"}},
+    {"timestamp": {"N": "5"}, "severity": {"S": "info"}, "message": {"S": "m"}},
+    {"logId": {"S": "f"}, "timestamp": {"N": "6"}, "severity": {"S": "info"}, "message": {"N": "6"}},
+    42,
+    {"logId": {"S": "ok"}, "timestamp": {"N": "7"}, "severity": {"S": "warning"}, "message": {"S": "fine"}}
+  ], "Count": 8})";
+  auto page = ParseQueryResponse(body);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_EQ(page.value().skipped, 7u);
+  ASSERT_EQ(page.value().entries.size(), 1u);
+  EXPECT_EQ(page.value().entries[0].log_id, "ok");
+  EXPECT_EQ(page.value().entries[0].timestamp_ms, 7);
+  EXPECT_EQ(page.value().entries[0].severity, Severity::kWarning);
+  EXPECT_EQ(page.value().entries[0].message, "fine");
+  EXPECT_EQ(page.value().last_evaluated_key, "");  // the last page
+}
+
+TEST(DynamoDbItem, ParseQueryResponseOfAnEmptyPage) {
+  auto page = ParseQueryResponse(R"({"Items":[],"Count":0,"ScannedCount":0})");
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_TRUE(page.value().entries.empty());
+  EXPECT_EQ(page.value().skipped, 0u);
+  EXPECT_EQ(page.value().last_evaluated_key, "");
+}
+
+TEST(DynamoDbItem, ParseQueryResponseWithoutItemsIsAnError) {
+  for (std::string_view body :
+       {R"({"Count":0})", R"({"Items":{}})", R"({"Items":"none"})", "[]", "", "not json",
+        R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException"})"}) {
+    auto page = ParseQueryResponse(body);
+    EXPECT_FALSE(page.ok()) << body;
+    if (!page.ok()) {
+      EXPECT_EQ(page.status().code(), Status::Code::kInternal) << body;
+    }
+  }
+}
+
+TEST(DynamoDbItem, PutItemThenQueryRoundTrips) {
+  const LogEntry e{uuid::Format(uuid::NewV4()), 1706356800999, Severity::kInfo,
+                   "quote \" backslash \\ newline\n emoji \xF0\x9F\x98\x80 </script>"};
+  const std::string put = PutItemRequest("Logs", e, "LOG");
+  simdjson::dom::parser parser;
+  simdjson::dom::element item;
+  ASSERT_FALSE(parser.parse(put)["Item"].get(item)) << put;
+  const std::string response = "{\"Items\":[" + simdjson::minify(item) + "],\"Count\":1}";
+  auto page = ParseQueryResponse(response);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  ASSERT_EQ(page.value().entries.size(), 1u) << response;
+  const LogEntry& back = page.value().entries[0];
+  EXPECT_EQ(back.log_id, e.log_id);
+  EXPECT_EQ(back.timestamp_ms, e.timestamp_ms);
+  EXPECT_EQ(back.severity, e.severity);
+  EXPECT_EQ(back.message, e.message);
+}
+
+// ---- DescribeTable responses -----------------------------------------------------
+
+TEST(DynamoDbItem, CheckTableDescriptionFindsTheIndex) {
+  constexpr std::string_view body = R"({"Table": {
+    "TableName": "Logs", "TableStatus": "ACTIVE",
+    "KeySchema": [{"AttributeName": "logId", "KeyType": "HASH"},
+                  {"AttributeName": "timestamp", "KeyType": "RANGE"}],
+    "GlobalSecondaryIndexes": [
+      {"IndexName": "BySeverity", "KeySchema": [{"AttributeName": "severity", "KeyType": "HASH"}]},
+      {"IndexName": "TimestampIndex", "IndexStatus": "ACTIVE",
+       "KeySchema": [{"AttributeName": "type", "KeyType": "HASH"},
+                     {"AttributeName": "timestamp", "KeyType": "RANGE"}],
+       "Projection": {"ProjectionType": "ALL"}}]}})";
+  Status s = CheckTableDescription(body, "Logs");
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
+TEST(DynamoDbItem, CheckTableDescriptionWithoutTheIndex) {
+  for (std::string_view body : {
+           R"({"Table": {"TableName": "Logs", "KeySchema": []}})",
+           R"({"Table": {"TableName": "Logs", "GlobalSecondaryIndexes": []}})",
+           R"({"Table": {"TableName": "Logs", "GlobalSecondaryIndexes": [{"IndexName": "Other"}]}})",
+           R"({"Table": {"TableName": "Logs", "LocalSecondaryIndexes": [{"IndexName": "TimestampIndex"}]}})",
+       }) {
+    Status s = CheckTableDescription(body, "Logs");
+    ASSERT_FALSE(s.ok()) << body;
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << body;
+    EXPECT_NE(s.message().find("TimestampIndex"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("Logs"), std::string::npos) << s.message();
+  }
+  EXPECT_FALSE(CheckTableDescription("not json", "Logs").ok());
+}
+
+}  // namespace
+}  // namespace logsvc::store::dynamodb

@@ -1,0 +1,133 @@
+// The Lambda side of the API: events in, Function URL responses out.
+#include "lambda/function_url.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <string>
+
+namespace logsvc::lambda {
+namespace {
+
+// A Function URL event (payload 2.0) as the sample in shared/testdata has it.
+std::string UrlEvent(std::string_view method, std::string_view path, std::string_view body,
+                     bool base64) {
+  std::string e = R"({"version":"2.0","routeKey":"$default","rawPath":")" + std::string(path) +
+                  R"(","rawQueryString":"","headers":{"content-type":"application/json"},)" +
+                  R"("requestContext":{"http":{"method":")" + std::string(method) +
+                  R"(","path":")" + std::string(path) + R"(","protocol":"HTTP/1.1"}},)" +
+                  R"("body":")" + std::string(body) + R"(","isBase64Encoded":)" +
+                  (base64 ? "true" : "false") + "}";
+  return e;
+}
+
+EventRequest Request(Function f, std::string_view event) {
+  auto routed = RouteEvent(f, event);
+  EXPECT_TRUE(std::holds_alternative<EventRequest>(routed));
+  return std::holds_alternative<EventRequest>(routed) ? std::get<EventRequest>(routed)
+                                                      : EventRequest{};
+}
+
+api::Response Reply(Function f, std::string_view event) {
+  auto routed = RouteEvent(f, event);
+  EXPECT_TRUE(std::holds_alternative<api::Response>(routed));
+  return std::holds_alternative<api::Response>(routed) ? std::get<api::Response>(routed)
+                                                       : api::Response{};
+}
+
+std::string HeaderOf(const api::Response& r, std::string_view name) {
+  for (const auto& h : r.headers) {
+    if (h.name == name) return h.value;
+  }
+  return "";
+}
+
+TEST(ParseHandler, NamesBothFunctionsAndRefusesOthers) {
+  EXPECT_EQ(ParseHandler("ingest").value(), Function::kIngest);
+  EXPECT_EQ(ParseHandler("read_recent").value(), Function::kReadRecent);
+  auto bad = ParseHandler("lambda_function.lambda_handler");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("ingest or read_recent"), std::string::npos);
+}
+
+TEST(RouteEvent, FunctionUrlPostWithPlainBody) {
+  EventRequest r = Request(Function::kIngest,
+                           UrlEvent("POST", "/", R"({\"severity\":\"info\",\"message\":\"m\"})", false));
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.target, "/logs");
+  EXPECT_EQ(r.body, R"({"severity":"info","message":"m"})");
+}
+
+TEST(RouteEvent, FunctionUrlBase64BodyIsDecoded) {
+  // base64 of {"severity":"warning","message":"b64 é"} (UTF-8), with padding.
+  EventRequest r = Request(
+      Function::kIngest,
+      UrlEvent("POST", "/", "eyJzZXZlcml0eSI6Indhcm5pbmciLCJtZXNzYWdlIjoiYjY0IMOpIn0=", true));
+  EXPECT_EQ(r.body, "{\"severity\":\"warning\",\"message\":\"b64 \xc3\xa9\"}");
+  EXPECT_EQ(Request(Function::kIngest, UrlEvent("POST", "/", "YQ==", true)).body, "a");
+  EXPECT_EQ(Request(Function::kIngest, UrlEvent("POST", "/", "YWI=", true)).body, "ab");
+  EXPECT_EQ(Request(Function::kIngest, UrlEvent("POST", "/", "YWJj", true)).body, "abc");
+}
+
+TEST(RouteEvent, InvalidBase64Is400) {
+  api::Response r = Reply(Function::kIngest, UrlEvent("POST", "/", "not base64!", true));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("base64"), std::string::npos);
+}
+
+TEST(RouteEvent, DirectInvocationIsTheEntry) {
+  const std::string event = R"({"severity":"ERROR","message":" x "})";
+  EventRequest r = Request(Function::kIngest, event);
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.target, "/logs");
+  EXPECT_EQ(r.body, event);
+  // An event that carries the entry as a "body" string.
+  EXPECT_EQ(Request(Function::kIngest, R"({"body":"{\"a\":1}"})").body, R"({"a":1})");
+  // Read recent: any direct invocation reads the newest entries.
+  EventRequest read = Request(Function::kReadRecent, "{}");
+  EXPECT_EQ(read.method, "GET");
+  EXPECT_EQ(read.target, "/logs");
+}
+
+TEST(RouteEvent, EachFunctionTakesOnlyItsMethods) {
+  api::Response get_on_ingest = Reply(Function::kIngest, UrlEvent("GET", "/", "", false));
+  EXPECT_EQ(get_on_ingest.status, 405);
+  EXPECT_EQ(HeaderOf(get_on_ingest, "Allow"), "POST, OPTIONS");
+  api::Response post_on_read = Reply(Function::kReadRecent, UrlEvent("POST", "/", "{}", false));
+  EXPECT_EQ(post_on_read.status, 405);
+  EXPECT_EQ(HeaderOf(post_on_read, "Allow"), "GET, HEAD, OPTIONS");
+  api::Response preflight = Reply(Function::kIngest, UrlEvent("OPTIONS", "/", "", false));
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(HeaderOf(preflight, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(Reply(Function::kIngest, UrlEvent("POST", "/other", "", false)).status, 404);
+}
+
+TEST(RouteEvent, ReadRecentPaths) {
+  EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/", "", false)).target, "/logs");
+  EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/logs", "", false)).target, "/logs");
+  EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/abc", "", false)).target,
+            "/logs/abc");
+  EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("HEAD", "/logs/abc", "", false)).target,
+            "/logs/abc");
+}
+
+TEST(FunctionUrlResponse, CarriesStatusHeadersAndBodyAsAString) {
+  api::Response r;
+  r.status = 201;
+  r.headers.push_back({"Content-Type", "application/json"});
+  r.headers.push_back({"Access-Control-Allow-Origin", "*"});
+  r.headers.push_back({"Location", "/logs/x"});
+  r.body = R"({"statusCode":201,"message":"a \"quoted\" word"})";
+  const std::string out = FunctionUrlResponse(r);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(int64_t(doc["statusCode"]), 201);
+  EXPECT_EQ(std::string_view(doc["headers"]["Content-Type"]), "application/json");
+  EXPECT_EQ(std::string_view(doc["headers"]["Access-Control-Allow-Origin"]), "*");
+  EXPECT_TRUE(doc["headers"]["Location"].error());  // no such path on a function URL
+  EXPECT_EQ(std::string_view(doc["body"]), r.body);
+  EXPECT_FALSE(bool(doc["isBase64Encoded"]));
+}
+
+}  // namespace
+}  // namespace logsvc::lambda
