@@ -91,10 +91,18 @@ int main() {
     aws::Invocation& inv = next.value();
     if (!inv.trace_id.empty()) setenv("_X_AMZN_TRACE_ID", inv.trace_id.c_str(), 1);
 
-    auto routed = lambda::RouteEvent(function.value(), inv.event);
-    api::Response response = std::holds_alternative<api::Response>(routed)
-                                 ? std::get<api::Response>(std::move(routed))
-                                 : Handle(api, std::get<lambda::EventRequest>(routed));
+    api::Response response;
+    try {
+      auto routed = lambda::RouteEvent(function.value(), inv.event);
+      response = std::holds_alternative<api::Response>(routed)
+                     ? std::get<api::Response>(std::move(routed))
+                     : Handle(api, std::get<lambda::EventRequest>(routed));
+    } catch (const std::exception& e) {
+      // Out of memory, most likely: Lambda records the invocation as failed.
+      log::Error("invocation failed").Str("error", e.what());
+      runtime.Fail(inv.request_id, "Runtime.HandlerError", e.what());
+      continue;
+    }
     if (Status s = runtime.Respond(inv.request_id, lambda::FunctionUrlResponse(response));
         !s.ok()) {
       log::Error("cannot send the response").Str("error", s.message());
