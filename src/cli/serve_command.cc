@@ -42,6 +42,7 @@ int RunServe(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<LogStore> store;
+  store::DynamoDbStore* dynamo = nullptr;  // store, when it is DynamoDB's
   if (options.store == "dynamodb") {
     store::DynamoDbSettings settings{.table = options.dynamodb_table,
                                      .region = options.aws_region,
@@ -49,6 +50,7 @@ int RunServe(const ServeOptions& options) {
                                      .index_shards = options.dynamodb_index_shards};
     auto opened = store::DynamoDbStore::Open(settings, ::getenv);
     if (!opened.ok()) return ConfigError(opened.status().message());
+    dynamo = opened.value().get();
     store = std::move(opened).value();
   } else {
     auto opened = store::RocksDbStore::Open({.path = options.data_dir});
@@ -73,7 +75,7 @@ int RunServe(const ServeOptions& options) {
     started.Str("version", kVersion)
         .Str("listen", host + ":" + std::to_string(server.port()))
         .Str("store", options.store);
-    if (auto* dynamo = dynamic_cast<store::DynamoDbStore*>(store.get())) {
+    if (dynamo) {
       started.Str("dynamodb_table", dynamo->table())
           .Str("dynamodb_endpoint", dynamo->client().endpoint_url())
           .Str("aws_region", dynamo->client().region())
@@ -85,8 +87,7 @@ int RunServe(const ServeOptions& options) {
         .Int("max_body_bytes", static_cast<int64_t>(options.max_body_bytes))
         .Bool("access_log", options.access_log);
   }
-  if (auto* dynamo = dynamic_cast<store::DynamoDbStore*>(store.get());
-      dynamo && !dynamo->unreachable_at_start().empty()) {
+  if (dynamo && !dynamo->unreachable_at_start().empty()) {
     log::Warn("dynamodb unreachable at start; answering 503 until it answers")
         .Str("error", dynamo->unreachable_at_start());
   }

@@ -28,17 +28,6 @@ using beast::error_code;
 
 constexpr const char* kAmazonLinuxCaBundle = "/etc/pki/tls/certs/ca-bundle.crt";
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // One keep-alive connection: plain or TLS.
 struct Connection {
   std::optional<beast::tcp_stream> plain;
@@ -62,7 +51,7 @@ struct Connection {
 
 std::string_view HttpResponse::Header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
-    if (EqualsIgnoreCase(n, name)) return v;
+    if (beast::iequals(n, name)) return v;
   }
   return {};
 }
@@ -70,10 +59,10 @@ std::string_view HttpResponse::Header(std::string_view name) const {
 Result<Endpoint> ParseEndpoint(std::string_view url) {
   Endpoint e;
   std::string_view rest;
-  if (EqualsIgnoreCase(url.substr(0, 8), "https://")) {
+  if (beast::iequals(url.substr(0, 8), "https://")) {
     e.tls = true;
     rest = url.substr(8);
-  } else if (EqualsIgnoreCase(url.substr(0, 7), "http://")) {
+  } else if (beast::iequals(url.substr(0, 7), "http://")) {
     rest = url.substr(7);
   } else {
     return Status::InvalidArgument("the endpoint '" + std::string(url) +

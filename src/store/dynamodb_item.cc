@@ -129,7 +129,8 @@ std::string DescribeTableRequest(std::string_view table) {
 }
 
 Result<QueryPage> ParseQueryResponse(std::string_view body) {
-  simdjson::dom::parser parser;
+  // One parser per thread, reused: its buffers are allocated once, not per page.
+  thread_local simdjson::dom::parser parser;
   simdjson::dom::element doc;
   simdjson::dom::array items;
   if (parser.parse(body.data(), body.size()).get(doc) || doc["Items"].get(items)) {
