@@ -1,7 +1,7 @@
 """The Lambda functions (`bootstrap`, src/lambda) as Lambda runs them: a process
 talking to a Runtime API (runtime_api.py, served by this test) on a DynamoDB
 engine (dynalite, tests/node), with Function URL events (payload 2.0, made from
-AWS's sample ../shared/testdata/lambda-events/lambda-urls-request.json) and
+AWS's sample tests/testdata/lambda-events/lambda-urls-request.json) and
 direct invocations.
 
 Every case runs twice:
@@ -46,7 +46,7 @@ from harness import (AWS_TEST_ENV, CREATED_KEYS, ENTRY_KEYS, ERROR_KEYS, REPO_RO
 from runtime_api import RuntimeApi, parse_json
 
 EVENT_TEMPLATE = os.environ.get("LOGSVC_LAMBDA_EVENT") or os.path.join(
-    os.path.dirname(REPO_ROOT), "shared", "testdata", "lambda-events", "lambda-urls-request.json")
+    REPO_ROOT, "tests", "testdata", "lambda-events", "lambda-urls-request.json")
 TASK_ROOT = "/var/task"
 URL_RESPONSE_KEYS = {"statusCode", "headers", "body", "isBase64Encoded"}
 INGEST_ALLOW = "POST, OPTIONS"
@@ -78,8 +78,8 @@ def url_event(method, path, body=None, base64_encoded=False):
     if _template is None:
         if not os.path.isfile(EVENT_TEMPLATE):
             raise AssertionError(
-                "the Function URL sample event %s is missing: it comes with the shared test "
-                "data beside the clone (or set LOGSVC_LAMBDA_EVENT to a copy)" % EVENT_TEMPLATE)
+                "the Function URL sample event %s is missing: it is committed in "
+                "tests/testdata (or set LOGSVC_LAMBDA_EVENT to a copy)" % EVENT_TEMPLATE)
         with open(EVENT_TEMPLATE, encoding="utf-8") as f:
             _template = json.load(f)
     event = copy.deepcopy(_template)

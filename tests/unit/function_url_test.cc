@@ -9,7 +9,7 @@
 namespace logsvc::lambda {
 namespace {
 
-// A Function URL event (payload 2.0) as the sample in shared/testdata has it.
+// A Function URL event (payload 2.0) as the sample in tests/testdata has it.
 std::string UrlEvent(std::string_view method, std::string_view path, std::string_view body,
                      bool base64) {
   std::string e = R"({"version":"2.0","routeKey":"$default","rawPath":")" + std::string(path) +
