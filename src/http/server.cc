@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/response_head.h"
 #include "util/log.h"
 
 namespace logsvc::http {
@@ -74,9 +75,13 @@ namespace {
 // repeat while keep-alive. Lives as long as an operation holds a shared_ptr.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, SessionContext& server)
-      : stream_(std::move(socket)), server_(server) {
+  // Takes over `socket`'s descriptor, rebound to an executor of a concrete
+  // type: the type-erased any_io_executor costs a copy on every operation.
+  Session(net::io_context::executor_type executor, tcp::socket socket, SessionContext& server)
+      : stream_(executor), server_(server) {
     beast::error_code ec;
+    auto protocol = socket.local_endpoint(ec).protocol();
+    if (!ec) stream_.socket().assign(protocol, socket.release(ec), ec);
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
@@ -106,6 +111,16 @@ class Session : public std::enable_shared_from_this<Session> {
                                   self->ReadBody();
                                 });
     }
+    // The body of a small request came with its header: parse it here
+    // instead of going through another asynchronous read.
+    while (!parser_->is_done() && buffer_.size() > 0) {
+      size_t n = parser_->put(buffer_.data(), ec);
+      if (ec == bhttp::error::need_more) break;
+      if (ec) return OnReadError(ec);
+      buffer_.consume(n);
+      if (n == 0) break;
+    }
+    if (parser_->is_done()) return OnRead({}, 0);
     ReadBody();
   }
 
@@ -165,18 +180,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Reply(api::Response r, bool force_close) {
-    res_.emplace(static_cast<bhttp::status>(r.status), version_ ? version_ : 11);
-    for (auto& h : r.headers) res_->set(h.name, h.value);
-    res_->keep_alive(keep_alive_ && !force_close && !server_.draining);
-    if (head_) {
-      // The length GET would send, and no body (RFC 9110, section 9.3.2).
-      res_->content_length(r.body.size());
-    } else if (r.status != 204) {  // a 204 carries no Content-Length
-      res_->body() = std::move(r.body);
-      res_->prepare_payload();
-    }
-    bhttp::async_write(stream_, *res_,
-                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    reply_keep_alive_ = keep_alive_ && !force_close && !server_.draining;
+    reply_status_ = r.status;
+    FormatResponseHead(r, version_, reply_keep_alive_, &head_out_);
+    body_out_ = std::move(r.body);
+    if (head_ || r.status == 204) body_out_.clear();
+    std::array<net::const_buffer, 2> bufs{net::buffer(head_out_), net::buffer(body_out_)};
+    net::async_write(stream_, bufs,
+                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t bytes) {
@@ -191,12 +202,12 @@ class Session : public std::enable_shared_from_this<Session> {
       log::Info("request")
           .Str("method", method_)
           .Str("path", target_.substr(0, target_.find('?')))
-          .Int("status", res_->result_int())
+          .Int("status", reply_status_)
           .Int("bytes", static_cast<int64_t>(bytes))
           .Int("duration_us", us)
           .Str("remote", remote_);
     }
-    if (ec || !res_->keep_alive()) return Close();
+    if (ec || !reply_keep_alive_) return Close();
     ReadHeader();
   }
 
@@ -218,12 +229,14 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
-  beast::tcp_stream stream_;
+  beast::basic_stream<tcp, net::io_context::executor_type> stream_;
   SessionContext& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
-  std::optional<bhttp::response<bhttp::string_body>> res_;
+  std::string head_out_, body_out_;  // the reply being written (head_out_ keeps its capacity)
+  int reply_status_ = 0;
+  bool reply_keep_alive_ = false;
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool head_ = false;
@@ -256,7 +269,7 @@ Status Server::Impl::Listen() {
 
 void Server::Impl::Accept() {
   auto& io = *contexts[next_context++ % contexts.size()];
-  acceptor->async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
+  acceptor->async_accept(io, [this, &io](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) {
       // Out of file descriptors, usually: back off instead of spinning.
@@ -267,8 +280,8 @@ void Server::Impl::Accept() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto executor = socket.get_executor();
-    auto session = std::make_shared<Session>(std::move(socket), ctx);
+    auto executor = io.get_executor();
+    auto session = std::make_shared<Session>(executor, std::move(socket), ctx);
     net::post(executor, [session] { session->Start(); });
     Accept();
   });

@@ -390,6 +390,18 @@ class BadRequestTest(LogsvcTestCase):
         log_id = json.loads(responses[1][2])["logId"]
         self.assertEqual(self.get_one(self.server, log_id)["message"], "sent after 100 Continue")
 
+    def test_body_arriving_in_pieces(self):
+        # Part of the body with the header, the rest later: the server parses
+        # what came with the header and then waits for the remainder.
+        body = valid_body("arrived in three pieces")
+        head = (b"POST /logs HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+        parts = [head + body[:10], body[10:25], body[25:]]
+        responses = split_responses(raw_exchange(self.server.port, parts, pause=0.2))
+        self.assertEqual([r[0].split()[1] for r in responses], ["201"], responses)
+        log_id = json.loads(responses[0][2])["logId"]
+        self.assertEqual(self.get_one(self.server, log_id)["message"], "arrived in three pieces")
+
     def test_pipelined_requests_answered_in_order(self):
         def post(message):
             body = valid_body(message)
