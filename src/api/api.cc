@@ -15,6 +15,7 @@ constexpr std::string_view kStoreUnavailable =
 Response Json(int status, std::string body) {
   Response r;
   r.status = status;
+  r.headers.reserve(4);  // these two, and Location or Allow: one allocation
   r.headers.push_back({"Content-Type", "application/json"});
   r.headers.push_back({"Access-Control-Allow-Origin", "*"});
   r.body = std::move(body);

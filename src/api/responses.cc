@@ -29,6 +29,7 @@ void AppendEntryFields(std::string* out, const LogEntry& e) {
 
 std::string CreatedBody(const LogEntry& e) {
   std::string out;
+  out.reserve(160);  // the whole reply for a plain id: one allocation
   AppendStatusCode(&out, 201);
   out.append(",\"message\":\"Log entry created successfully\",\"logId\":");
   json::AppendString(&out, e.log_id);

@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -35,6 +36,27 @@ struct SessionContext {
   std::atomic<bool> draining{false};  // stopping: close connections after their reply
 };
 
+class Session;
+
+// Replies that complete on another thread (the store's) reach a connection's
+// I/O thread through its context's mailbox: one post wakes the thread for
+// every reply queued before it runs, where a post per reply cost an
+// allocation, a lock and often a wake-up each. The RocksDB store completes a
+// whole group commit at once, so a batch usually travels in one post.
+class ReplyMailbox {
+ public:
+  explicit ReplyMailbox(net::io_context& io) : io_(io) {}
+  // Thread-safe. Replies on the I/O thread itself at once.
+  void Deliver(std::shared_ptr<Session> session, api::Response response);
+
+ private:
+  void Drain();
+
+  net::io_context& io_;
+  std::mutex mu_;
+  std::vector<std::pair<std::shared_ptr<Session>, api::Response>> queued_;  // guarded by mu_
+};
+
 }  // namespace
 
 class Server::Impl {
@@ -42,6 +64,7 @@ class Server::Impl {
   Impl(ServerOptions o, api::Api& a) : ctx{std::move(o), a} {
     for (int i = 0; i < std::max(1, ctx.opts.threads); ++i) {
       contexts.push_back(std::make_unique<net::io_context>(1));
+      mailboxes.push_back(std::make_unique<ReplyMailbox>(*contexts.back()));
       guards.push_back(net::make_work_guard(*contexts.back()));
     }
     acceptor.emplace(*contexts[0]);
@@ -59,6 +82,7 @@ class Server::Impl {
   void WaitForDrain();
 
   std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<std::unique_ptr<ReplyMailbox>> mailboxes;  // one per context
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> drain_timer;
@@ -77,8 +101,9 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   // Takes over `socket`'s descriptor, rebound to an executor of a concrete
   // type: the type-erased any_io_executor costs a copy on every operation.
-  Session(net::io_context::executor_type executor, tcp::socket socket, SessionContext& server)
-      : stream_(executor), server_(server) {
+  Session(net::io_context::executor_type executor, ReplyMailbox& mailbox, tcp::socket socket,
+          SessionContext& server)
+      : stream_(executor), mailbox_(mailbox), server_(server) {
     beast::error_code ec;
     auto protocol = socket.local_endpoint(ec).protocol();
     if (!ec) stream_.socket().assign(protocol, socket.release(ec), ec);
@@ -87,6 +112,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Start() { ReadHeader(); }
+
+  // Sends the Api's response; on this connection's I/O thread only.
+  void Complete(api::Response r) { Reply(std::move(r), false); }
 
  private:
   void ReadHeader() {
@@ -170,12 +198,9 @@ class Session : public std::enable_shared_from_this<Session> {
     counted_ = true;
     head_ = req.method() == bhttp::verb::head;
     api::Request ar{req.method_string(), OriginForm(req.target()), std::move(req.body())};
+    // Called on a store thread, or inline: continue on this connection's thread.
     server_.api.Handle(ar, [self = shared_from_this()](api::Response res) {
-      // Called on a store thread, or inline: continue on this connection's thread.
-      auto executor = self->stream_.get_executor();
-      net::dispatch(executor, [self = std::move(self), res = std::move(res)]() mutable {
-        self->Reply(std::move(res), false);
-      });
+      self->mailbox_.Deliver(self, std::move(res));
     });
   }
 
@@ -230,6 +255,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::basic_stream<tcp, net::io_context::executor_type> stream_;
+  ReplyMailbox& mailbox_;
   SessionContext& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -246,6 +272,26 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t lingered_ = 0;
   std::array<char, 4096> discard_;
 };
+
+void ReplyMailbox::Deliver(std::shared_ptr<Session> session, api::Response response) {
+  if (io_.get_executor().running_in_this_thread()) return session->Complete(std::move(response));
+  bool first;
+  {
+    std::lock_guard lock(mu_);
+    first = queued_.empty();
+    queued_.emplace_back(std::move(session), std::move(response));
+  }
+  if (first) net::post(io_, [this] { Drain(); });
+}
+
+void ReplyMailbox::Drain() {
+  std::vector<std::pair<std::shared_ptr<Session>, api::Response>> ready;
+  {
+    std::lock_guard lock(mu_);
+    ready.swap(queued_);
+  }
+  for (auto& [session, response] : ready) session->Complete(std::move(response));
+}
 
 }  // namespace
 
@@ -268,8 +314,9 @@ Status Server::Impl::Listen() {
 }
 
 void Server::Impl::Accept() {
-  auto& io = *contexts[next_context++ % contexts.size()];
-  acceptor->async_accept(io, [this, &io](beast::error_code ec, tcp::socket socket) {
+  size_t index = next_context++ % contexts.size();
+  auto& io = *contexts[index];
+  acceptor->async_accept(io, [this, &io, index](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) {
       // Out of file descriptors, usually: back off instead of spinning.
@@ -281,7 +328,7 @@ void Server::Impl::Accept() {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = io.get_executor();
-    auto session = std::make_shared<Session>(executor, std::move(socket), ctx);
+    auto session = std::make_shared<Session>(executor, *mailboxes[index], std::move(socket), ctx);
     net::post(executor, [session] { session->Start(); });
     Accept();
   });

@@ -257,7 +257,8 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch, uint64_t first
   }
   {
     std::lock_guard lock(window_mu_);
-    for (size_t i = 0; i < batch.size(); ++i) window_.Insert(keys[i], batch[i].entry);
+    // Moved, not copied: after the write only the callbacks are needed.
+    for (size_t i = 0; i < batch.size(); ++i) window_.Insert(keys[i], std::move(batch[i].entry));
   }
   for (auto& pw : batch) pw.done(Status::Ok());
 }
