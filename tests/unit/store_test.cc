@@ -2,6 +2,8 @@
 // RocksDB store against a real RocksDB in a temporary directory.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -130,6 +132,54 @@ TEST(RocksDbStore, AppendThenReadBack) {
 
   EXPECT_EQ(GetSync(*store, uuid::Format(uuid::NewV4())).status().code(), Status::Code::kNotFound);
   EXPECT_EQ(GetSync(*store, "not-a-uuid").status().code(), Status::Code::kNotFound);
+}
+
+// More ids than the ids memtable (8 MiB, a hash memtable) holds: lookups must
+// find ids in memtables and in the tables their flushes wrote, and after a
+// reopen, which replays only what was not flushed.
+TEST(RocksDbStore, IdsAreFoundAfterTheirMemtableFlushesAndAfterReopen) {
+  TempDir dir;
+  constexpr int kEntries = 200000, kChunk = 20000, kSampleEvery = 997;
+  std::vector<std::string> sampled;
+  {
+    auto store = OpenOrDie({.path = dir.path()});
+    ASSERT_TRUE(store);
+    for (int start = 0; start < kEntries; start += kChunk) {
+      std::atomic<int> ok{0}, done{0};
+      std::promise<void> all;
+      for (int i = start; i < start + kChunk; ++i) {
+        LogEntry e = MakeEntry(1700000000000 + i, "entry " + std::to_string(i));
+        if (i % kSampleEvery == 0) sampled.push_back(e.log_id);
+        store->Append(std::move(e), [&](Status st) {
+          if (st.ok()) ++ok;
+          if (++done == kChunk) all.set_value();
+        });
+      }
+      all.get_future().wait();
+      ASSERT_EQ(ok.load(), kChunk);
+    }
+    // Flushes run in the background: wait (bounded) for the first table.
+    auto tables = [&] {
+      int n = 0;
+      for (const auto& f : std::filesystem::directory_iterator(dir.path())) {
+        n += f.path().extension() == ".sst";
+      }
+      return n;
+    };
+    for (int i = 0; i < 600 && tables() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GE(tables(), 1) << "the test must reach past the memtables";
+    for (const auto& id : sampled) EXPECT_TRUE(GetSync(*store, id).ok()) << id;
+  }
+  auto store = OpenOrDie({.path = dir.path()});
+  ASSERT_TRUE(store);
+  for (const auto& id : sampled) {
+    auto got = GetSync(*store, id);
+    ASSERT_TRUE(got.ok()) << id;
+    EXPECT_EQ(got.value().log_id, id);
+  }
+  EXPECT_EQ(GetSync(*store, uuid::Format(uuid::NewV4())).status().code(), Status::Code::kNotFound);
 }
 
 TEST(RocksDbStore, RecentIsNewestFirstAndSameMillisecondKeepsIngestOrder) {
