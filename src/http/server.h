@@ -4,8 +4,10 @@
 // acceptor hands each new connection to the next one in turn, and a
 // connection stays on its thread for life (no locks on the request path).
 // A request is read, handed to the Api, and its response written when the
-// Api calls back (from a store thread: the reply is posted back to the
-// connection's thread). I/O threads never wait on the disk.
+// Api calls back (from a store thread: the reply reaches the connection's
+// thread through that thread's mailbox, one post for all replies queued
+// meanwhile). I/O threads never wait on the disk. Beast parses requests;
+// replies are written from a formatted head (response_head.h) and the body.
 //
 // Limits on what a client controls: headers 16 KiB (431), body
 // max_body_bytes (413), idle or slow reads closed after idle_timeout.
