@@ -32,15 +32,16 @@ using EntryList = std::shared_ptr<const std::vector<LogEntry>>;
 
 class LogStore {
  public:
-  using AppendCallback = std::function<void(Status)>;
+  using AppendCallback = std::function<void(Result<std::string>)>;  // the new log id
   using ListCallback = std::function<void(Result<EntryList>)>;
   using GetCallback = std::function<void(Result<LogEntry>)>;
 
   virtual ~LogStore() = default;
 
-  // Stores `entry` durably. OK is reported only once the entry would survive a
-  // crash of the process or the machine (for RocksDB: its WAL is synced).
-  // On error nothing was stored.
+  // Stores `entry` durably under a new log id (a UUID v4) that the store
+  // chooses, and reports that id; entry.log_id is ignored. Success is reported
+  // only once the entry would survive a crash of the process or the machine
+  // (for RocksDB: its WAL is synced). On error nothing was stored.
   virtual void Append(LogEntry entry, AppendCallback done) = 0;
 
   // The `limit` most recent entries, newest first: by timestamp, and for equal

@@ -3,7 +3,6 @@
 #include "api/responses.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
-#include "core/uuid.h"
 
 namespace logsvc::api {
 namespace {
@@ -87,15 +86,12 @@ void Api::Ingest(const Request& req, Done done) {
   auto parsed = ParseIngestRequest(req.body);
   if (!parsed.ok()) return done(ErrorResponse(400, parsed.status().message()));
 
-  LogEntry entry{uuid::Format(uuid::NewV4()), NowUnixMillis(), parsed.value().severity,
-                 std::move(parsed.value().message)};
-  std::string location = "/logs/" + entry.log_id;
-  std::string created = CreatedBody(entry);
-  store_.Append(std::move(entry), [done = std::move(done), created = std::move(created),
-                                   location = std::move(location)](Status s) mutable {
-    if (!s.ok()) return done(StoreError(s));
-    Response r = Json(201, std::move(created));
-    r.headers.push_back({"Location", std::move(location)});
+  const int64_t now = NowUnixMillis();
+  LogEntry entry{{}, now, parsed.value().severity, std::move(parsed.value().message)};
+  store_.Append(std::move(entry), [done = std::move(done), now](Result<std::string> id) mutable {
+    if (!id.ok()) return done(StoreError(id.status()));
+    Response r = Json(201, CreatedBody(id.value(), now));
+    r.headers.push_back({"Location", "/logs/" + id.value()});
     done(std::move(r));
   });
 }

@@ -27,14 +27,14 @@ void AppendEntryFields(std::string* out, const LogEntry& e) {
 
 }  // namespace
 
-std::string CreatedBody(const LogEntry& e) {
+std::string CreatedBody(std::string_view log_id, int64_t timestamp_ms) {
   std::string out;
   out.reserve(160);  // the whole reply for a plain id: one allocation
   AppendStatusCode(&out, 201);
   out.append(",\"message\":\"Log entry created successfully\",\"logId\":");
-  json::AppendString(&out, e.log_id);
+  json::AppendString(&out, log_id);
   out.append(",\"timestamp\":");
-  json::AppendInt(&out, e.timestamp_ms);
+  json::AppendInt(&out, timestamp_ms);
   out.push_back('}');
   return out;
 }

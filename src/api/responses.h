@@ -13,7 +13,7 @@
 namespace logsvc::api {
 
 // {"statusCode":201,"message":"Log entry created successfully","logId":...,"timestamp":...}
-std::string CreatedBody(const LogEntry& e);
+std::string CreatedBody(std::string_view log_id, int64_t timestamp_ms);
 
 // {"statusCode":200,"count":N,"logs":[{entry},...]}
 std::string EntryListBody(const std::vector<LogEntry>& entries);

@@ -1,9 +1,12 @@
 #include "store/dynamodb_store.h"
 
+#include "core/uuid.h"
+
 #include <algorithm>
 #include <chrono>
 
 #include "core/datetime.h"
+#include "core/uuid.h"
 #include "store/dynamodb_item.h"
 #include "util/log.h"
 
@@ -133,14 +136,19 @@ void DynamoDbStore::Close() {
 
 void DynamoDbStore::Append(LogEntry entry, AppendCallback done) {
   if (!Begin()) return done(Status::Unavailable(std::string(kClosed)));
+  // The table's key: random, so items spread evenly over DynamoDB's partitions.
+  entry.log_id = uuid::Format(uuid::NewV4());
   const std::string type =
       dynamodb::IndexPartition(dynamodb::ShardOf(entry.log_id, options_.index_shards));
   client_->Call("PutItem", dynamodb::PutItemRequest(options_.table, entry, type),
-                [this, done = std::move(done)](Result<std::string> r) {
+                [this, id = entry.log_id, done = std::move(done)](Result<std::string> r) mutable {
                   Note(r.status());
                   // A write DynamoDB refused as invalid is our bug, not the client's.
-                  Status s = r.ok() ? Status::Ok() : AsStoreError(r.status());
-                  done(std::move(s));
+                  if (r.ok()) {
+                    done(std::move(id));
+                  } else {
+                    done(AsStoreError(r.status()));
+                  }
                   End();
                 });
 }

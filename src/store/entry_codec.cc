@@ -55,6 +55,13 @@ std::string EncodeEntry(const uuid::Bytes& id, const LogEntry& e) {
   return out;
 }
 
+std::optional<uuid::Bytes> IdOfEntry(std::string_view value) {
+  if (value.size() < 18 || value[0] != kFormatV1) return std::nullopt;
+  uuid::Bytes id;
+  std::copy(value.begin() + 1, value.begin() + 17, id.begin());
+  return id;
+}
+
 Result<LogEntry> DecodeEntry(std::string_view key, std::string_view value) {
   TimeKey k;
   if (!DecodeTimeKey(key, &k) || value.size() < 18 || value[0] != kFormatV1 ||

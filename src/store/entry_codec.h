@@ -1,8 +1,11 @@
 // How the RocksDB store lays entries out on disk. Column families:
 //   "entries": TimeKey -> EncodedEntry    (ordered by time: GET /logs)
-//   "ids":     16-byte UUID -> TimeKey    (GET /logs/{logId})
 //   default:   "epoch" -> 8-byte big-endian count of opens (sequence numbers
-//              are epoch << 40 | a counter, so they grow across restarts)
+//              are epoch << 40 | a counter, so they grow across restarts);
+//              "id-key" -> the 16-byte key that turns TimeKeys into log ids
+//              and back (store/id_codec.h: GET /logs/{logId})
+//   "ids":     16-byte UUID -> TimeKey, written only by versions before
+//              id-key; still read, so that their entries' ids keep working
 // TimeKey is 16 bytes: the timestamp then a per-store sequence number, both
 // big-endian (the timestamp's sign bit flipped), so byte order is time order
 // and equal milliseconds keep ingest order.
@@ -11,6 +14,7 @@
 #define LOGSVC_STORE_ENTRY_CODEC_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +39,9 @@ bool DecodeU64(std::string_view bytes, uint64_t* out);
 std::string EncodeEntry(const uuid::Bytes& id, const LogEntry& e);
 // Rebuilds the entry from its key and value; kInternal if the bytes are corrupt.
 Result<LogEntry> DecodeEntry(std::string_view key, std::string_view value);
+
+// The log id an EncodedEntry was stored with; nullopt if the bytes are corrupt.
+std::optional<uuid::Bytes> IdOfEntry(std::string_view value);
 
 }  // namespace logsvc::store
 

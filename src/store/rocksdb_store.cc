@@ -3,12 +3,11 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <openssl/rand.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -24,6 +23,7 @@ namespace {
 constexpr char kEntriesCf[] = "entries";
 constexpr char kIdsCf[] = "ids";
 constexpr char kEpochKey[] = "epoch";
+constexpr char kIdKeyKey[] = "id-key";
 constexpr int kEpochShift = 40;  // 2^40 entries per open, 2^24 opens
 constexpr auto kResumeInterval = std::chrono::seconds(1);
 
@@ -35,8 +35,8 @@ rocksdb::CompressionType BestCompression() {
   return rocksdb::kNoCompression;
 }
 
-// Memory is bounded by design: two memtables per column family at most (32 MiB,
-// 8 MiB for ids) and one 32 MiB block cache: RSS stays well under 200 MB at any size.
+// Memory is bounded by design: two 32 MiB memtables per column family at most
+// and one 32 MiB block cache: RSS stays well under 200 MB at any size.
 rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
                                        bool point_lookups) {
   rocksdb::ColumnFamilyOptions cf;
@@ -50,26 +50,6 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   return cf;
 }
 
-// The ids family maps a log id (16 random bytes) to its entry's key, and is
-// only read by point lookups. With the default skiplist memtable, inserting
-// random keys (a dozen cache misses each) was the writer thread's largest
-// cost; a hash memtable inserts in constant time and pays for the order once,
-// when a flush sorts it on a background thread. It finds a key's bucket
-// through the prefix extractor, here the whole key. A smaller memtable keeps
-// that sort in cache: 8 MiB holds ~110,000 ids, hence 2^17 buckets.
-// Measured, 10 s of wrk -t2 -c64 on fresh data dirs: skiplist 45-50k
-// requests/s at 19-21 us of server CPU each; this 51-55k at 18-19.5 us.
-rocksdb::ColumnFamilyOptions IdsCfOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
-  rocksdb::ColumnFamilyOptions cf = CfOptions(cache, true);
-  cf.write_buffer_size = 8 << 20;
-  cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(sizeof(uuid::Bytes)));
-  cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 17));
-  // Random ids, and time keys in random order: LZ4 found little to save and
-  // cost a third of the background threads' CPU while ingesting.
-  cf.compression = rocksdb::kNoCompression;
-  return cf;
-}
-
 Status Unavailable(const rocksdb::Status& s) {
   return Status::Unavailable("the RocksDB store failed: " + s.ToString());
 }
@@ -80,6 +60,7 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   std::unique_ptr<RocksDbStore> store(new RocksDbStore());
   store->options_ = options;
   if (Status s = store->OpenDb(); !s.ok()) return s;
+  if (Status s = store->LoadIdKey(); !s.ok()) return s;
   if (Status s = store->LoadState(); !s.ok()) return s;
   store->healthy_ = true;
   store->readers_ = std::make_unique<util::ThreadPool>(options.reader_threads);
@@ -96,15 +77,13 @@ Status RocksDbStore::OpenDb() {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
-  // One thread writes; the ids family's hash memtable needs this off.
-  db_options.allow_concurrent_memtable_write = false;
   if (options_.env) db_options.env = options_.env;
 
   if (!cache_) cache_ = rocksdb::NewLRUCache(32 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, CfOptions(cache_, true)},
       {kEntriesCf, CfOptions(cache_, false)},
-      {kIdsCf, IdsCfOptions(cache_)},
+      {kIdsCf, CfOptions(cache_, true)},
   };
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db);
@@ -146,6 +125,31 @@ void RocksDbStore::TryRecover() {
   }
 }
 
+Status RocksDbStore::LoadIdKey() {
+  // Made once per data dir: ids stay valid for as long as their entries.
+  IdCodec::Key key;
+  std::string value;
+  rocksdb::Status s = db_->Get({}, handles_[0], kIdKeyKey, &value);
+  if (s.ok() && value.size() == key.size()) {
+    std::copy(value.begin(), value.end(), key.begin());
+  } else if (s.IsNotFound()) {
+    if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
+      return Status::Unavailable("the system's random number generator failed");
+    }
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    s = db_->Put(synced, handles_[0], kIdKeyKey,
+                 rocksdb::Slice(reinterpret_cast<const char*>(key.data()), key.size()));
+    if (!s.ok()) return Unavailable(s);
+  } else {
+    return s.ok() ? Status::Internal("corrupt id key record") : Unavailable(s);
+  }
+  auto codec = IdCodec::Create(key);
+  if (!codec.ok()) return codec.status();
+  ids_.emplace(std::move(codec).value());
+  return Status::Ok();
+}
+
 Status RocksDbStore::LoadState() {
   // Sequence numbers are epoch << kEpochShift | counter, the epoch being one
   // more at every open (synced before any write). So they only grow, across
@@ -163,10 +167,9 @@ Status RocksDbStore::LoadState() {
   synced.sync = true;
   s = db_->Put(synced, handles_[0], kEpochKey, EncodeU64(epoch));
   if (!s.ok()) return Unavailable(s);
-  {
-    std::lock_guard lock(queue_mu_);
-    next_seq_ = epoch << kEpochShift;
-  }
+  // Appends racing with a reopen may still take numbers of the old epoch:
+  // those are unique too, and below every number of the new one.
+  next_seq_ = epoch << kEpochShift;
 
   // Fill the window with the newest entries on disk.
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
@@ -199,6 +202,12 @@ void RocksDbStore::Close() {
 }
 
 void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
+  // The key and id are made here, on the caller's thread, so that the
+  // encryption runs in parallel and the single writer thread only writes.
+  const TimeKey key{entry.timestamp_ms, next_seq_.fetch_add(1, std::memory_order_relaxed)};
+  const auto id = ids_->Encode(key);
+  if (!id) return done(Status::Internal("the entry's timestamp is before 1970"));
+  entry.log_id = uuid::Format(*id);
   {
     std::unique_lock lock(queue_mu_);
     if (closing_) {
@@ -209,22 +218,19 @@ void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
       lock.unlock();
       return done(Status::Unavailable("too many writes are waiting for the disk"));
     }
-    queue_.push_back({std::move(entry), std::move(done)});
+    queue_.push_back({std::move(entry), key, *id, std::move(done)});
   }
   queue_cv_.notify_one();
 }
 
 void RocksDbStore::WriterLoop() {
   std::vector<PendingWrite> batch;
-  uint64_t first_seq = 0;
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait_for(lock, kResumeInterval, [this] { return closing_ || !queue_.empty(); });
       if (queue_.empty() && closing_) return;
       batch.swap(queue_);
-      first_seq = next_seq_;
-      next_seq_ += batch.size();
     }
     // After a failure, try to recover at least once a second, so the
     // service heals by itself once the disk does.
@@ -233,26 +239,15 @@ void RocksDbStore::WriterLoop() {
     if (!healthy_) {
       for (auto& pw : batch) pw.done(Status::Unavailable("the store is recovering from a failure"));
     } else {
-      WriteBatchOf(batch, first_seq);
+      WriteBatchOf(batch);
     }
     batch.clear();
   }
 }
 
-void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch, uint64_t first_seq) {
-  uint64_t seq = first_seq;
+void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
   rocksdb::WriteBatch wb;
-  std::vector<TimeKey> keys;
-  keys.reserve(batch.size());
-  for (auto& pw : batch) {
-    auto id = uuid::Parse(pw.entry.log_id);
-    TimeKey key{pw.entry.timestamp_ms, seq++};
-    std::string time_key = EncodeTimeKey(key);
-    wb.Put(entries_cf_, time_key, EncodeEntry(*id, pw.entry));
-    wb.Put(ids_cf_, rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()),
-           time_key);
-    keys.push_back(key);
-  }
+  for (auto& pw : batch) wb.Put(entries_cf_, EncodeTimeKey(pw.key), EncodeEntry(pw.id, pw.entry));
 
   rocksdb::WriteOptions wo;
   wo.sync = true;                           // a 201 means the WAL is on disk
@@ -262,12 +257,17 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch, uint64_t first
     for (auto& pw : batch) pw.done(Unavailable(s));
     return;
   }
+  std::vector<std::string> ids;
+  ids.reserve(batch.size());
   {
     std::lock_guard lock(window_mu_);
-    // Moved, not copied: after the write only the callbacks are needed.
-    for (size_t i = 0; i < batch.size(); ++i) window_.Insert(keys[i], std::move(batch[i].entry));
+    // Moved, not copied: after the write only the callbacks and ids are needed.
+    for (auto& pw : batch) {
+      ids.push_back(pw.entry.log_id);
+      window_.Insert(pw.key, std::move(pw.entry));
+    }
   }
-  for (auto& pw : batch) pw.done(Status::Ok());
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(ids[i]));
 }
 
 void RocksDbStore::Recent(size_t limit, ListCallback done) {
@@ -291,9 +291,15 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   if (!id) return not_found();
   std::shared_lock lock(db_mu_);
   if (!db_) return Status::Unavailable("the store is recovering from a failure");
-  std::string time_key, value;
-  rocksdb::Status s =
-      db_->Get({}, ids_cf_, rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()),
+  // Most UUIDs decrypt to a key that was never issued; and a key is found
+  // only with the id it was stored with.
+  std::string time_key = EncodeTimeKey(ids_->Decode(*id)), value;
+  rocksdb::Status s = db_->Get({}, entries_cf_, time_key, &value);
+  if (s.ok() && IdOfEntry(value) == *id) return DecodeEntry(time_key, value);
+  if (!s.ok() && !s.IsNotFound()) return Unavailable(s);
+
+  // Entries from before ids were encrypted keys are found through their index.
+  s = db_->Get({}, ids_cf_, rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()),
                &time_key);
   if (s.IsNotFound()) return not_found();
   if (!s.ok()) return Unavailable(s);

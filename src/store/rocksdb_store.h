@@ -1,12 +1,15 @@
 // RocksDbStore: the embedded, durable LogStore of `logsvc serve`.
 //
-// Writes: Append() queues the entry; one writer thread takes everything queued,
-// writes it as one WriteBatch with a synced WAL (group commit), then reports to
-// every caller. So a reply is sent only for what is on disk, and concurrent
-// requests share one fsync. (Several writer threads with RocksDB's pipelined
-// writes measured 10% slower here: they compete with the I/O threads for cores.) Reads: Recent() is
-// served from an in-memory window of the newest entries (no I/O); Get() runs on a small reader
-// pool.
+// Writes: Append() gives the entry its key (timestamp, sequence number) and its
+// log id (the key, encrypted: store/id_codec.h), and queues it; one writer
+// thread takes everything queued, writes it as one WriteBatch with a synced WAL
+// (group commit), then reports to every caller. So a reply is sent only for
+// what is on disk, and concurrent requests share one fsync. (Several writer
+// threads with RocksDB's pipelined writes measured 10% slower here: they
+// compete with the I/O threads for cores.)
+// Reads: Recent() is served from an in-memory window of the newest entries (no
+// I/O); Get() decrypts the id into the entry's key and reads it on a small
+// reader pool.
 //
 // Thread-safe. Destroying the store (or Close()) writes what is already queued,
 // reports it, then closes the database; later calls report kUnavailable.
@@ -17,12 +20,14 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "logsvc/log_store.h"
+#include "store/id_codec.h"
 #include "store/recent_window.h"
 #include "util/thread_pool.h"
 
@@ -63,16 +68,19 @@ class RocksDbStore final : public LogStore {
  private:
   struct PendingWrite {
     LogEntry entry;
+    TimeKey key;
+    uuid::Bytes id;
     AppendCallback done;
   };
 
   RocksDbStore() = default;
   Status OpenDb();
   void CloseDb();
+  Status LoadIdKey();
   Status LoadState();
   void TryRecover();
   void WriterLoop();
-  void WriteBatchOf(std::vector<PendingWrite>& batch, uint64_t first_seq);
+  void WriteBatchOf(std::vector<PendingWrite>& batch);
   Result<LogEntry> ReadEntry(const std::string& log_id);
 
   RocksDbStoreOptions options_;
@@ -83,13 +91,14 @@ class RocksDbStore final : public LogStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, entries, ids
   rocksdb::ColumnFamilyHandle* entries_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* ids_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* ids_cf_ = nullptr;  // only entries of data dirs before IdCodec
+  std::optional<IdCodec> ids_;                     // set by Open, then immutable
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<PendingWrite> queue_;  // guarded by queue_mu_
   bool closing_ = false;             // guarded by queue_mu_
-  uint64_t next_seq_ = 0;            // guarded by queue_mu_
+  std::atomic<uint64_t> next_seq_{0};
   std::thread writer_;
 
   std::mutex window_mu_;

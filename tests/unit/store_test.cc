@@ -1,16 +1,21 @@
 // Unit tests of src/store: the record format, the newest-N window, and the
 // RocksDB store against a real RocksDB in a temporary directory.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <atomic>
+#include <bit>
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/datetime.h"
 #include "core/uuid.h"
 #include "faulty_fs.h"
 #include "store/entry_codec.h"
+#include "store/id_codec.h"
 #include "store/recent_window.h"
 #include "store/rocksdb_store.h"
 #include "temp_dir.h"
@@ -24,11 +29,17 @@ LogEntry MakeEntry(int64_t ts, std::string message, Severity sev = Severity::kIn
   return LogEntry{uuid::Format(uuid::NewV4()), ts, sev, std::move(message)};
 }
 
-// Synchronous wrappers over the callback API.
-Status AppendSync(LogStore& s, LogEntry e) {
-  std::promise<Status> p;
-  s.Append(std::move(e), [&](Status st) { p.set_value(st); });
+// Synchronous wrappers over the callback API. AppendSync reports the new id.
+Result<std::string> AppendSync(LogStore& s, LogEntry e) {
+  std::promise<Result<std::string>> p;
+  s.Append(std::move(e), [&](Result<std::string> id) { p.set_value(std::move(id)); });
   return p.get_future().get();
+}
+// The id of an entry that must be stored; "" (and a failure) if it was not.
+std::string AppendOk(LogStore& s, LogEntry e) {
+  auto id = AppendSync(s, std::move(e));
+  EXPECT_TRUE(id.ok()) << id.status().message();
+  return id.ok() ? id.value() : "";
 }
 std::vector<LogEntry> RecentSync(LogStore& s, size_t limit = kRecentLimit) {
   std::promise<Result<EntryList>> p;
@@ -78,6 +89,57 @@ TEST(EntryCodec, EntryRoundTrips) {
   EXPECT_FALSE(DecodeEntry("bad key", EncodeEntry(*id, e)).ok());
 }
 
+// ---- ids -------------------------------------------------------------------------
+
+IdCodec TestCodec(uint8_t seed) {
+  IdCodec::Key key;
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(seed + i * 7);
+  auto codec = IdCodec::Create(key);
+  EXPECT_TRUE(codec.ok());
+  return std::move(codec).value();
+}
+
+TEST(IdCodec, IdsAreUuidV4sThatDecodeToTheirKey) {
+  const IdCodec codec = TestCodec(1);
+  const TimeKey keys[] = {{0, 0},
+                          {1706356800000, 1},
+                          {1706356800000, uint64_t{1} << 40},
+                          {(int64_t{1} << 58) - 1, ~uint64_t{0}}};
+  for (const TimeKey& k : keys) {
+    auto id = codec.Encode(k);
+    ASSERT_TRUE(id) << k.timestamp_ms;
+    EXPECT_EQ((*id)[6] >> 4, 4) << "version 4";
+    EXPECT_EQ((*id)[8] >> 6, 2) << "variant 10";
+    TimeKey back = codec.Decode(*id);
+    EXPECT_EQ(back.timestamp_ms, k.timestamp_ms);
+    EXPECT_EQ(back.seq, k.seq);
+  }
+  EXPECT_FALSE(codec.Encode({-1, 0})) << "before 1970";
+  EXPECT_FALSE(codec.Encode({int64_t{1} << 58, 0}));
+}
+
+// Consecutive keys must give unrelated ids: about half of the 122 free bits
+// differ, none of the structure of the keys shows. (Without the encryption,
+// keys one apart differ in a bit or two.)
+TEST(IdCodec, IdsOfConsecutiveKeysLookUnrelated) {
+  const IdCodec codec = TestCodec(2);
+  constexpr int kPairs = 2000;
+  double total = 0;
+  std::set<uuid::Bytes> seen;
+  uuid::Bytes previous = *codec.Encode({1706356800000, 0});
+  for (int i = 1; i <= kPairs; ++i) {
+    uuid::Bytes id = *codec.Encode({1706356800000 + i / 100, static_cast<uint64_t>(i)});
+    int differing = 0;
+    for (size_t k = 0; k < id.size(); ++k) differing += std::popcount(uint8_t(id[k] ^ previous[k]));
+    total += differing;
+    seen.insert(id);
+    previous = id;
+  }
+  EXPECT_NEAR(total / kPairs, 61.0, 1.5) << "mean differing bits of 122";
+  EXPECT_EQ(seen.size(), size_t{kPairs});
+  EXPECT_NE(*TestCodec(3).Encode({5, 5}), *codec.Encode({5, 5})) << "the key matters";
+}
+
 // ---- window -------------------------------------------------------------------
 
 TEST(RecentWindow, KeepsTheNewestInOrderEvenWhenTheClockStepsBack) {
@@ -114,19 +176,26 @@ TEST(RocksDbStore, AppendThenReadBack) {
   auto store = OpenOrDie({.path = dir.path()});
   ASSERT_TRUE(store);
   LogEntry e = MakeEntry(NowUnixMillis(), "hello", Severity::kError);
-  ASSERT_TRUE(AppendSync(*store, e).ok());
+  const std::string id = AppendOk(*store, e);
+  ASSERT_NE(id, "");
+  EXPECT_NE(id, e.log_id) << "the store chooses the id";
+  auto parsed = uuid::Parse(id);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ((*parsed)[6] >> 4, 4) << "a UUID v4";
+  EXPECT_EQ((*parsed)[8] >> 6, 2) << "variant 10";
 
   auto recent = RecentSync(*store);
   ASSERT_EQ(recent.size(), 1u);
-  EXPECT_EQ(recent[0].log_id, e.log_id);
+  EXPECT_EQ(recent[0].log_id, id);
   EXPECT_EQ(recent[0].message, "hello");
 
-  auto got = GetSync(*store, e.log_id);
+  auto got = GetSync(*store, id);
   ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got.value().log_id, id);
   EXPECT_EQ(got.value().timestamp_ms, e.timestamp_ms);
   EXPECT_EQ(got.value().severity, Severity::kError);
 
-  std::string upper = e.log_id;
+  std::string upper = id;
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   EXPECT_TRUE(GetSync(*store, upper).ok()) << "ids match in either letter case";
 
@@ -134,12 +203,62 @@ TEST(RocksDbStore, AppendThenReadBack) {
   EXPECT_EQ(GetSync(*store, "not-a-uuid").status().code(), Status::Code::kNotFound);
 }
 
-// More ids than the ids memtable (8 MiB, a hash memtable) holds: lookups must
-// find ids in memtables and in the tables their flushes wrote, and after a
-// reopen, which replays only what was not flushed.
+// Each data dir has its own id key: the same first entry (same millisecond,
+// same sequence number) gets a different id in another store.
+TEST(RocksDbStore, EachDataDirHasItsOwnIdKey) {
+  TempDir a, b;
+  auto first = OpenOrDie({.path = a.path()});
+  auto second = OpenOrDie({.path = b.path()});
+  ASSERT_TRUE(first && second);
+  const std::string id_a = AppendOk(*first, MakeEntry(1706356800000, "same"));
+  const std::string id_b = AppendOk(*second, MakeEntry(1706356800000, "same"));
+  EXPECT_NE(id_a, id_b);
+  EXPECT_EQ(GetSync(*second, id_a).status().code(), Status::Code::kNotFound);
+  EXPECT_TRUE(GetSync(*first, id_a).ok());
+}
+
+// Data dirs written before ids were encrypted keys hold random ids and an
+// "ids" family mapping them to keys; those entries must stay readable.
+TEST(RocksDbStore, EntriesOfTheOlderIdIndexAreStillFound) {
+  TempDir dir;
+  const LogEntry old = MakeEntry(1706356800000, "written by an older version", Severity::kWarning);
+  const std::string key = EncodeTimeKey({old.timestamp_ms, 7});
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"entries", {}}, {"ids", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), cfs, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    auto id = uuid::Parse(old.log_id);
+    ASSERT_TRUE(db->Put({}, handles[1], key, EncodeEntry(*id, old)).ok());
+    ASSERT_TRUE(db->Put({}, handles[2],
+                        rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()), key)
+                    .ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto store = OpenOrDie({.path = dir.path()});
+  ASSERT_TRUE(store);
+  auto got = GetSync(*store, old.log_id);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got.value().message, old.message);
+  const std::string fresh = AppendOk(*store, MakeEntry(1706356800001, "new"));
+  EXPECT_TRUE(GetSync(*store, fresh).ok());
+  auto recent = RecentSync(*store);
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[1].log_id, old.log_id);
+}
+
+// More entries than a memtable holds: ids must lead to entries in memtables and
+// in the tables their flushes wrote, and after a reopen (the id key persists).
 TEST(RocksDbStore, IdsAreFoundAfterTheirMemtableFlushesAndAfterReopen) {
   TempDir dir;
   constexpr int kEntries = 200000, kChunk = 20000, kSampleEvery = 997;
+  std::mutex sampled_mu;
   std::vector<std::string> sampled;
   {
     auto store = OpenOrDie({.path = dir.path()});
@@ -148,10 +267,16 @@ TEST(RocksDbStore, IdsAreFoundAfterTheirMemtableFlushesAndAfterReopen) {
       std::atomic<int> ok{0}, done{0};
       std::promise<void> all;
       for (int i = start; i < start + kChunk; ++i) {
-        LogEntry e = MakeEntry(1700000000000 + i, "entry " + std::to_string(i));
-        if (i % kSampleEvery == 0) sampled.push_back(e.log_id);
-        store->Append(std::move(e), [&](Status st) {
-          if (st.ok()) ++ok;
+        // Messages long enough that the entries' memtable (32 MiB) flushes.
+        LogEntry e = MakeEntry(1700000000000 + i, std::string(200, 'x') + std::to_string(i));
+        store->Append(std::move(e), [&, i](Result<std::string> id) {
+          if (id.ok()) {
+            ++ok;
+            if (i % kSampleEvery == 0) {
+              std::lock_guard lock(sampled_mu);
+              sampled.push_back(id.value());
+            }
+          }
           if (++done == kChunk) all.set_value();
         });
       }
@@ -188,8 +313,7 @@ TEST(RocksDbStore, RecentIsNewestFirstAndSameMillisecondKeepsIngestOrder) {
   std::vector<std::string> ids;
   for (int i = 0; i < 150; ++i) {
     LogEntry e = MakeEntry(1000 + i / 10, "m" + std::to_string(i));  // 10 per millisecond
-    ids.push_back(e.log_id);
-    ASSERT_TRUE(AppendSync(*store, e).ok());
+    ids.push_back(AppendOk(*store, e));
   }
   auto recent = RecentSync(*store);
   ASSERT_EQ(recent.size(), 100u);
@@ -203,16 +327,15 @@ TEST(RocksDbStore, ReopenKeepsEntriesWindowAndOrder) {
     auto store = OpenOrDie({.path = dir.path()});
     for (int i = 0; i < 120; ++i) {
       LogEntry e = MakeEntry(5000, "x");  // all in one millisecond: order comes from the sequence
-      ids.push_back(e.log_id);
-      ASSERT_TRUE(AppendSync(*store, e).ok());
+      ids.push_back(AppendOk(*store, e));
     }
   }
   auto store = OpenOrDie({.path = dir.path()});
-  LogEntry later = MakeEntry(5000, "after restart");
-  ASSERT_TRUE(AppendSync(*store, later).ok());
+  const std::string later = AppendOk(*store, MakeEntry(5000, "after restart"));
   auto recent = RecentSync(*store);
   ASSERT_EQ(recent.size(), 100u);
-  EXPECT_EQ(recent[0].log_id, later.log_id) << "the sequence continues after a restart";
+  EXPECT_EQ(recent[0].log_id, later) << "the sequence continues after a restart";
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).count(later), 0u);
   for (size_t i = 1; i < recent.size(); ++i) EXPECT_EQ(recent[i].log_id, ids[120 - i]) << i;
   for (const auto& id : ids) EXPECT_TRUE(GetSync(*store, id).ok()) << id;
 }
@@ -226,16 +349,19 @@ TEST(RocksDbStore, ConcurrentAppendsAreAllStoredOnce) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        LogEntry e = MakeEntry(NowUnixMillis(), "t" + std::to_string(t));
-        ids[t].push_back(e.log_id);
-        ASSERT_TRUE(AppendSync(*store, e).ok());
+        ids[t].push_back(AppendOk(*store, MakeEntry(NowUnixMillis(), "t" + std::to_string(t))));
       }
     });
   }
   for (auto& th : threads) th.join();
+  std::set<std::string> distinct;
   for (const auto& list : ids) {
-    for (const auto& id : list) ASSERT_TRUE(GetSync(*store, id).ok()) << id;
+    for (const auto& id : list) {
+      distinct.insert(id);
+      ASSERT_TRUE(GetSync(*store, id).ok()) << id;
+    }
   }
+  EXPECT_EQ(distinct.size(), size_t{kThreads * kPerThread}) << "every id is different";
 }
 
 TEST(RocksDbStore, OpenFailsClearlyWhenTheDirectoryIsUnusable) {
@@ -252,7 +378,7 @@ TEST(RocksDbStore, AppendAfterCloseIsUnavailable) {
   auto store = OpenOrDie({.path = dir.path()});
   store->Close();
   EXPECT_FALSE(store->Healthy());
-  EXPECT_EQ(AppendSync(*store, MakeEntry(1, "x")).code(), Status::Code::kUnavailable);
+  EXPECT_EQ(AppendSync(*store, MakeEntry(1, "x")).status().code(), Status::Code::kUnavailable);
 }
 
 TEST(RocksDbStore, DiskFailureIsUnavailableChangesNothingAndRecovers) {
@@ -260,19 +386,16 @@ TEST(RocksDbStore, DiskFailureIsUnavailableChangesNothingAndRecovers) {
   auto fs = std::make_shared<testing::FaultyFileSystem>();
   auto env = rocksdb::NewCompositeEnv(fs);
   auto store = OpenOrDie({.path = dir.path(), .env = env.get()});
-  LogEntry kept = MakeEntry(NowUnixMillis(), "before the failure");
-  ASSERT_TRUE(AppendSync(*store, kept).ok());
+  const std::string kept = AppendOk(*store, MakeEntry(NowUnixMillis(), "before the failure"));
   ASSERT_TRUE(store->Healthy());
 
   fs->SetFailing(true);
-  LogEntry lost = MakeEntry(NowUnixMillis(), "during the failure");
-  Status s = AppendSync(*store, lost);
+  Status s = AppendSync(*store, MakeEntry(NowUnixMillis(), "during the failure")).status();
   EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.message();
   EXPECT_FALSE(store->Healthy());
-  EXPECT_EQ(GetSync(*store, lost.log_id).status().code(), Status::Code::kNotFound);
   auto recent = RecentSync(*store);
   ASSERT_EQ(recent.size(), 1u) << "a failed write must not show up";
-  EXPECT_EQ(recent[0].log_id, kept.log_id);
+  EXPECT_EQ(recent[0].log_id, kept);
 
   fs->SetFailing(false);
   // The writer resumes RocksDB by itself within about a second.
@@ -280,9 +403,9 @@ TEST(RocksDbStore, DiskFailureIsUnavailableChangesNothingAndRecovers) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(store->Healthy());
-  LogEntry after = MakeEntry(NowUnixMillis(), "after recovery");
-  ASSERT_TRUE(AppendSync(*store, after).ok());
-  EXPECT_TRUE(GetSync(*store, after.log_id).ok());
+  const std::string after = AppendOk(*store, MakeEntry(NowUnixMillis(), "after recovery"));
+  EXPECT_TRUE(GetSync(*store, after).ok());
+  EXPECT_TRUE(GetSync(*store, kept).ok());
 }
 
 }  // namespace
