@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -21,6 +22,9 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = net::ip::tcp;
+// Sockets bound to an I/O thread's executor by its concrete type: the
+// type-erased any_io_executor costs a copy on every operation.
+using Socket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
 
 constexpr uint32_t kHeaderLimit = 16 * 1024;
 // After a reply that closes the connection, how long and how much we keep
@@ -99,14 +103,9 @@ namespace {
 // repeat while keep-alive. Lives as long as an operation holds a shared_ptr.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // Takes over `socket`'s descriptor, rebound to an executor of a concrete
-  // type: the type-erased any_io_executor costs a copy on every operation.
-  Session(net::io_context::executor_type executor, ReplyMailbox& mailbox, tcp::socket socket,
-          SessionContext& server)
-      : stream_(executor), mailbox_(mailbox), server_(server) {
+  Session(Socket socket, ReplyMailbox& mailbox, SessionContext& server)
+      : stream_(std::move(socket)), mailbox_(mailbox), server_(server) {
     beast::error_code ec;
-    auto protocol = socket.local_endpoint(ec).protocol();
-    if (!ec) stream_.socket().assign(protocol, socket.release(ec), ec);
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
@@ -315,8 +314,10 @@ Status Server::Impl::Listen() {
 
 void Server::Impl::Accept() {
   size_t index = next_context++ % contexts.size();
-  auto& io = *contexts[index];
-  acceptor->async_accept(io, [this, &io, index](beast::error_code ec, tcp::socket socket) {
+  // Accepted straight into a socket of the connection's I/O thread.
+  auto socket = std::make_unique<Socket>(contexts[index]->get_executor());
+  Socket& peer = *socket;
+  acceptor->async_accept(peer, [this, index, socket = std::move(socket)](beast::error_code ec) {
     if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) {
       // Out of file descriptors, usually: back off instead of spinning.
@@ -326,9 +327,9 @@ void Server::Impl::Accept() {
       return;
     }
     beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    auto executor = io.get_executor();
-    auto session = std::make_shared<Session>(executor, *mailboxes[index], std::move(socket), ctx);
+    socket->set_option(tcp::no_delay(true), ignored);
+    auto executor = socket->get_executor();
+    auto session = std::make_shared<Session>(std::move(*socket), *mailboxes[index], ctx);
     net::post(executor, [session] { session->Start(); });
     Accept();
   });
