@@ -148,7 +148,7 @@ uint64_t Ff1::RoundValue(const Geometry& g, std::span<const uint8_t> tweak, cons
                          int round, uint64_t half) const {
   // Q = T || [0]^pad || [round] || [NUM(half)]^b, a whole number of blocks.
   std::array<uint8_t, kMaxTweakBytes + 16 + 1 + 8> q;
-  std::memcpy(q.data(), tweak.data(), tweak.size());
+  if (!tweak.empty()) std::memcpy(q.data(), tweak.data(), tweak.size());  // data() may be null
   std::memset(q.data() + tweak.size(), 0, g.pad);
   size_t len = tweak.size() + g.pad;
   q[len++] = static_cast<uint8_t>(round);
