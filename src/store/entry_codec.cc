@@ -64,13 +64,12 @@ std::optional<uuid::Bytes> IdOfEntry(std::string_view value) {
 
 Result<LogEntry> DecodeEntry(std::string_view key, std::string_view value) {
   TimeKey k;
-  if (!DecodeTimeKey(key, &k) || value.size() < 18 || value[0] != kFormatV1 ||
+  const auto id = IdOfEntry(value);
+  if (!DecodeTimeKey(key, &k) || !id ||
       static_cast<unsigned char>(value[17]) > static_cast<unsigned char>(Severity::kError)) {
     return Status::Internal("corrupt entry record in the RocksDB store");
   }
-  uuid::Bytes id;
-  std::copy(value.begin() + 1, value.begin() + 17, id.begin());
-  return LogEntry{uuid::Format(id), k.timestamp_ms, static_cast<Severity>(value[17]),
+  return LogEntry{uuid::Format(*id), k.timestamp_ms, static_cast<Severity>(value[17]),
                   std::string(value.substr(18))};
 }
 
