@@ -2,6 +2,7 @@
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -15,6 +16,7 @@
 
 #include "core/uuid.h"
 #include "store/entry_codec.h"
+#include "store/zeroed_wal_file_system.h"
 #include "util/log.h"
 
 namespace logsvc::store {
@@ -26,6 +28,7 @@ constexpr char kEpochKey[] = "epoch";
 constexpr char kIdKeyKey[] = "id-key";
 constexpr int kEpochShift = 40;  // 2^40 entries per open, 2^24 opens
 constexpr auto kResumeInterval = std::chrono::seconds(1);
+constexpr size_t kMemtableBytes = 32 << 20;
 
 rocksdb::CompressionType BestCompression() {
   auto supported = rocksdb::GetSupportedCompressions();
@@ -40,7 +43,7 @@ rocksdb::CompressionType BestCompression() {
 rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
                                        bool point_lookups) {
   rocksdb::ColumnFamilyOptions cf;
-  cf.write_buffer_size = 32 << 20;
+  cf.write_buffer_size = kMemtableBytes;
   cf.max_write_buffer_number = 2;
   cf.compression = BestCompression();
   rocksdb::BlockBasedTableOptions table;
@@ -62,6 +65,7 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   if (Status s = store->OpenDb(); !s.ok()) return s;
   if (Status s = store->LoadIdKey(); !s.ok()) return s;
   if (Status s = store->LoadState(); !s.ok()) return s;
+  store->StartOnZeroedLog();
   store->healthy_ = true;
   store->readers_ = std::make_unique<util::ThreadPool>(options.reader_threads);
   store->writer_ = std::thread([s = store.get()] {
@@ -77,7 +81,17 @@ Status RocksDbStore::OpenDb() {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
-  if (options_.env) db_options.env = options_.env;
+  // A log is deleted only once every family with data in it has flushed, and
+  // the default family gets one small write per open: without a limit, logs
+  // would pile up to 4x the memtables (768 MiB) before RocksDB flushes it.
+  db_options.max_total_wal_size = 2 * kMemtableBytes;
+  if (!env_) {
+    std::shared_ptr<rocksdb::FileSystem> fs =
+        options_.env ? options_.env->GetFileSystem() : rocksdb::FileSystem::Default();
+    wal_fs_ = std::make_shared<ZeroedWalFileSystem>(std::move(fs), kMemtableBytes);
+    env_ = rocksdb::NewCompositeEnv(wal_fs_);
+  }
+  db_options.env = env_.get();
 
   if (!cache_) cache_ = rocksdb::NewLRUCache(32 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
@@ -86,7 +100,9 @@ Status RocksDbStore::OpenDb() {
       {kIdsCf, CfOptions(cache_, true)},
   };
   rocksdb::DB* db = nullptr;
+  const uint64_t zeroed_before = wal_fs_->zeroed_logs();
   rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db);
+  log_is_zeroed_ = wal_fs_->zeroed_logs() > zeroed_before;
   if (!s.ok()) {
     return Status::Unavailable("cannot open data dir '" + options_.path + "': " + s.ToString());
   }
@@ -96,10 +112,22 @@ Status RocksDbStore::OpenDb() {
   return Status::Ok();
 }
 
+void RocksDbStore::StartOnZeroedLog() {
+  // A new data dir has no spare when RocksDB opens its first log, so that log
+  // would be an ordinary file for its first ~26 MB of entries. Make a spare
+  // now (we hold the DB's lock) and flush the default family, which LoadState
+  // has just written to: RocksDB then starts its next log, from the spare.
+  if (log_is_zeroed_) return;
+  if (wal_fs_->PrepareSpare(options_.path) && db_->Flush({}, handles_[0]).ok()) {
+    log_is_zeroed_ = true;
+  }
+}
+
 void RocksDbStore::CloseDb() {
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   entries_cf_ = ids_cf_ = nullptr;
+  wal_fs_->WaitForSpare();  // see ZeroedWalFileSystem::PrepareSpare
   if (db_) db_->Close();
   db_.reset();
 }
@@ -118,6 +146,7 @@ void RocksDbStore::TryRecover() {
   Status s = OpenDb();
   if (s.ok()) s = LoadState();
   if (s.ok()) {
+    StartOnZeroedLog();
     healthy_ = true;
     log::Info("store recovered").Str("how", "reopen");
   } else if (db_) {

@@ -1,0 +1,140 @@
+#include "store/zeroed_wal_file_system.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+#include "util/log.h"
+
+namespace logsvc::store {
+namespace {
+
+// RocksDB names its logs <number>.log (LogFileName in file/filename.cc).
+bool IsWal(std::string_view fname) {
+  const size_t slash = fname.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? fname : fname.substr(slash + 1);
+  constexpr std::string_view kSuffix = ".log";
+  if (base.size() <= kSuffix.size() || !base.ends_with(kSuffix)) return false;
+  base.remove_suffix(kSuffix.size());
+  return std::all_of(base.begin(), base.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string DirOf(const std::string& fname) {
+  const size_t slash = fname.rfind('/');
+  return slash == std::string::npos ? "." : fname.substr(0, slash);
+}
+
+}  // namespace
+
+ZeroedWalFileSystem::ZeroedWalFileSystem(std::shared_ptr<rocksdb::FileSystem> target,
+                                         uint64_t spare_bytes)
+    : FileSystemWrapper(std::move(target)), spare_bytes_(spare_bytes) {
+  spare_writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "logsvc-walzero");
+    SpareLoop();
+  });
+}
+
+ZeroedWalFileSystem::~ZeroedWalFileSystem() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  spare_writer_.join();
+}
+
+uint64_t ZeroedWalFileSystem::zeroed_logs() const {
+  std::lock_guard lock(mu_);
+  return zeroed_logs_;
+}
+
+rocksdb::IOStatus ZeroedWalFileSystem::NewWritableFile(
+    const std::string& fname, const rocksdb::FileOptions& opts,
+    std::unique_ptr<rocksdb::FSWritableFile>* result, rocksdb::IODebugContext* dbg) {
+  if (!IsWal(fname)) return target()->NewWritableFile(fname, opts, result, dbg);
+
+  std::unique_lock lock(mu_);
+  UseDirLocked(DirOf(fname));
+  rocksdb::IOStatus s;
+  if (spare_ready_) {
+    spare_ready_ = false;
+    s = target()->ReuseWritableFile(fname, dir_ + "/" + kSpareName, opts, result, dbg);
+    if (s.ok()) ++zeroed_logs_;
+  }
+  if (!s.ok() || !*result) s = target()->NewWritableFile(fname, opts, result, dbg);
+  want_spare_ = true;
+  lock.unlock();
+  cv_.notify_all();
+  return s;
+}
+
+bool ZeroedWalFileSystem::PrepareSpare(const std::string& dir) {
+  std::unique_lock lock(mu_);
+  UseDirLocked(dir);
+  if (spare_ready_) return true;
+  want_spare_ = true;
+  cv_.notify_all();
+  cv_.wait(lock, [this] { return !want_spare_ || stopping_; });
+  return spare_ready_;
+}
+
+void ZeroedWalFileSystem::WaitForSpare() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return !want_spare_ || stopping_; });
+}
+
+void ZeroedWalFileSystem::UseDirLocked(const std::string& dir) {
+  if (dir_ == dir) return;
+  // A spare left here by an earlier run is as good as a new one: it was named
+  // only once complete.
+  dir_ = dir;
+  uint64_t size = 0;
+  spare_ready_ = target()->GetFileSize(dir_ + "/" + kSpareName, {}, &size, nullptr).ok() &&
+                 size == spare_bytes_;
+}
+
+void ZeroedWalFileSystem::SpareLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || want_spare_; });
+    if (stopping_) return;
+    if (!spare_ready_) {
+      const std::string dir = dir_;
+      lock.unlock();
+      rocksdb::IOStatus s = WriteSpare(dir);
+      lock.lock();
+      if (s.ok() && dir == dir_) {
+        spare_ready_ = true;
+      } else if (!s.ok()) {
+        // Not fatal: the next log is an ordinary file, and its creation asks again.
+        log::Warn("cannot prepare a zero-filled WAL file").Str("reason", s.ToString());
+      }
+    }
+    want_spare_ = false;
+    cv_.notify_all();
+  }
+}
+
+rocksdb::IOStatus ZeroedWalFileSystem::WriteSpare(const std::string& dir) {
+  static const std::string kZeros(1 << 20, '\0');
+  const std::string tmp = dir + "/" + kSpareName + ".tmp";
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  rocksdb::IOStatus s = target()->NewWritableFile(tmp, {}, &file, nullptr);
+  for (uint64_t done = 0; s.ok() && done < spare_bytes_; done += kZeros.size()) {
+    const size_t n = std::min<uint64_t>(kZeros.size(), spare_bytes_ - done);
+    s = file->Append(rocksdb::Slice(kZeros.data(), n), {}, nullptr);
+  }
+  if (s.ok()) s = file->Sync({}, nullptr);  // every zero on disk before the name says so
+  if (file) {
+    rocksdb::IOStatus closed = file->Close({}, nullptr);
+    if (s.ok()) s = closed;
+  }
+  if (s.ok()) s = target()->RenameFile(tmp, dir + "/" + kSpareName, {}, nullptr);
+  if (!s.ok()) target()->DeleteFile(tmp, {}, nullptr).PermitUncheckedError();
+  return s;
+}
+
+}  // namespace logsvc::store
