@@ -13,6 +13,8 @@
 #   FILL           entries stored before the second GET measurement (default 1000000, >= 200)
 #   READ_CONNS     connections of the GET /logs runs (default 8)
 #   NGINX_WORKERS  nginx worker counts to try; the best is the ceiling (default "1 2")
+#   ROUNDS         interleaved rounds of nginx and logsvc ingest, and of the two GET
+#                  runs; each is reported by its median round (default 3)
 #   FILL_TIMEOUT   seconds the fill may take before it counts as broken (default 1800)
 #   FILL_STALL     seconds without progress before the fill counts as broken (default 120)
 #   TMPDIR         where the data directories go (default /tmp); it must be a real disk
@@ -30,6 +32,7 @@ DURATION=${DURATION:-10}
 FILL=${FILL:-1000000}
 READ_CONNS=${READ_CONNS:-8}
 NGINX_WORKERS=${NGINX_WORKERS:-"1 2"}
+ROUNDS=${ROUNDS:-3}
 FILL_TIMEOUT=${FILL_TIMEOUT:-1800}
 FILL_STALL=${FILL_STALL:-120}
 read -ra LOGSVC_EXTRA <<<"${LOGSVC_ARGS:-}"
@@ -62,6 +65,7 @@ broke() {  # a run went wrong: say so loudly, record it, go on; exit 1 at the en
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 is_uint "$DURATION" && ((DURATION >= 1)) || die "DURATION must be a whole number of seconds >= 1"
+is_uint "$ROUNDS" && ((ROUNDS >= 1)) || die "ROUNDS must be a whole number >= 1"
 is_uint "$FILL" && ((FILL >= SMALL_FILL)) || die "FILL must be a whole number >= $SMALL_FILL"
 is_uint "$READ_CONNS" && ((READ_CONNS >= 1)) || die "READ_CONNS must be a whole number >= 1"
 is_uint "$FILL_TIMEOUT" && ((FILL_TIMEOUT >= 1)) || die "FILL_TIMEOUT must be a whole number >= 1"
@@ -505,57 +509,88 @@ FSYNC_US=${FSYNC_US:-0}
 say "disk: a 4 KiB O_DSYNC append takes ~${FSYNC_US} us under $(dirname "$WORK")"
 
 # ---------------------------------------------------------------------------
-# 1. The nginx ceiling
+# 1-2. The nginx ceiling and logsvc durable ingest, in ROUNDS interleaved rounds
+#
+# This machine runs in faster and slower phases lasting seconds to minutes: the
+# same server needs 7.4 or 9 us of CPU per request (nginx), 13.5 or 17.5 us
+# (logsvc), from one minute to the next. One run of each, 20 s apart, may land
+# in different phases, and their ratio then says more about the machine than
+# about logsvc. So each round runs nginx, then logsvc on a new data dir, and
+# each side is reported by its median round.
 
-declare -A NGX_RPS NGX_P99
+declare -A NGX_RPS NGX_P99 NGX_ROUNDS ROUND
+INGEST_ROUNDS=""
+for ((round = 1; round <= ROUNDS; round++)); do
+  for w in $NGINX_WORKERS; do
+    start_nginx "$w"
+    mapfile -t pids < <(nginx_pids)
+    run_post "nginx-$w#$round" "$NGX_PORT" "${pids[@]}"
+    record_cpu "nginx-$w#$round"
+    CPU_OF[nginx-$w#$round]+=" ${B[requests]}"
+    ROUND[nginx-$w#$round,rps]=${B[rps]}
+    ROUND[nginx-$w#$round,p99_us]=${B[p99_us]}
+    NGX_ROUNDS[$w]+=" ${B[rps]}"
+    stop_pid "$NGX_PID" 10
+  done
+
+  start_logsvc ingest
+  run_post "logsvc-ingest#$round" "$SVC_PORT" "$SVC_PID"
+  record_cpu "ingest#$round"
+  CPU_OF[ingest#$round]+=" ${B[requests]}"
+  for k in rps p50_us p99_us non201 requests; do ROUND[ingest#$round,$k]=${B[$k]}; done
+  ROUND[ingest#$round,hwm_kb]=$(vm_kb "$SVC_PID" VmHWM)
+  ROUND[ingest#$round,commits_per_s]=$(calc %.0f "${CPU[syscw]} / ${CPU[wall_s]}")
+  ROUND[ingest#$round,per_commit]=$(calc %.1f "${B[requests]} / (${CPU[syscw]} > 0 ? ${CPU[syscw]} : 1)")
+  INGEST_ROUNDS+=" ${B[rps]}"
+  stop_logsvc "logsvc-ingest#$round"
+  rm -rf "$WORK/ingest"
+done
+
+# median_round "V1 V2 ...": the round (1-based) whose value is the median (the
+# lower of the middle two for an even count).
+median_round() {
+  tr ' ' '\n' <<<"$1" | grep . | awk '{ print NR, $1 }' | sort -k2,2n |
+    awk '{ r[NR] = $1 } END { print r[int((NR + 1) / 2)] }'
+}
+
 NGX_BEST_RPS=0
 NGX_BEST_WORKERS=0
 for w in $NGINX_WORKERS; do
-  start_nginx "$w"
-  mapfile -t pids < <(nginx_pids)
-  run_post "nginx-$w" "$NGX_PORT" "${pids[@]}"
-  record_cpu "nginx-$w"
-  NGX_RPS[$w]=${B[rps]}
-  NGX_P99[$w]=${B[p99_us]}
-  CPU_OF[nginx-$w]+=" ${B[requests]}"
-  if ((B[rps] > NGX_BEST_RPS)); then
-    NGX_BEST_RPS=${B[rps]}
+  round=$(median_round "${NGX_ROUNDS[$w]}")
+  NGX_RPS[$w]=${ROUND[nginx-$w#$round,rps]}
+  NGX_P99[$w]=${ROUND[nginx-$w#$round,p99_us]}
+  CPU_OF[nginx-$w]=${CPU_OF[nginx-$w#$round]}
+  if ((NGX_RPS[$w] > NGX_BEST_RPS)); then
+    NGX_BEST_RPS=${NGX_RPS[$w]}
     NGX_BEST_WORKERS=$w
   fi
-  stop_pid "$NGX_PID" 10
 done
-
-# ---------------------------------------------------------------------------
-# 2. logsvc durable ingest
-
-start_logsvc ingest
-run_post logsvc-ingest "$SVC_PORT" "$SVC_PID"
-record_cpu ingest
-CPU_OF[ingest]+=" ${B[requests]}"
-INGEST_RPS=${B[rps]}
-INGEST_P50=${B[p50_us]}
-INGEST_P99=${B[p99_us]}
-INGEST_NON201=${B[non201]}
-INGEST_REQUESTS=${B[requests]}
-INGEST_HWM_KB=$(vm_kb "$SVC_PID" VmHWM)
-INGEST_COMMITS_PER_S=$(calc %.0f "${CPU[syscw]} / ${CPU[wall_s]}")
-INGEST_PER_COMMIT=$(calc %.1f "$INGEST_REQUESTS / (${CPU[syscw]} > 0 ? ${CPU[syscw]} : 1)")
-stop_logsvc logsvc-ingest
-rm -rf "$WORK/ingest"
+round=$(median_round "$INGEST_ROUNDS")
+INGEST_RPS=${ROUND[ingest#$round,rps]}
+INGEST_P50=${ROUND[ingest#$round,p50_us]}
+INGEST_P99=${ROUND[ingest#$round,p99_us]}
+INGEST_NON201=${ROUND[ingest#$round,non201]}
+INGEST_REQUESTS=${ROUND[ingest#$round,requests]}
+INGEST_HWM_KB=${ROUND[ingest#$round,hwm_kb]}
+INGEST_COMMITS_PER_S=${ROUND[ingest#$round,commits_per_s]}
+INGEST_PER_COMMIT=${ROUND[ingest#$round,per_commit]}
+CPU_OF[ingest]=${CPU_OF[ingest#$round]}
 INGEST_RATIO=$(calc %.3f "$INGEST_RPS / ($NGX_BEST_RPS > 0 ? $NGX_BEST_RPS : 1)")
 
 # ---------------------------------------------------------------------------
 # 3. GET /logs at 200 entries; 4. the same at FILL entries; 5. peak RSS
+#
+# Two processes, one with 200 entries and one filled to FILL, so that their GET
+# runs can alternate, in ROUNDS rounds, under the same phases of the machine
+# (see 1-2); each is reported by its median round (by p99).
+
+start_logsvc small
+SMALL_PID=$SVC_PID SMALL_PORT=$SVC_PORT SMALL_LOG=$SVC_LOG
+run_fill fill-200 "$SMALL_PORT" "$SMALL_FILL" "$SMALL_PID"
+check_listing "$SMALL_PORT"
 
 start_logsvc read
-run_fill fill-200 "$SVC_PORT" "$SMALL_FILL" "$SVC_PID"
-check_listing "$SVC_PORT"
-run_get get-200 "$SVC_PORT" "$SVC_PID"
-record_cpu get-200
-CPU_OF[get-200]+=" ${B[requests]}"
-declare -A G200
-for k in "${!B[@]}"; do G200[$k]=${B[$k]}; done
-
+run_fill fill-read-200 "$SVC_PORT" "$SMALL_FILL" "$SVC_PID"
 if ((FILL > SMALL_FILL)); then
   run_fill fill "$SVC_PORT" $((FILL - SMALL_FILL)) "$SVC_PID"
   record_cpu fill
@@ -570,15 +605,34 @@ else
 fi
 FILL_HWM_KB=$(vm_kb "$SVC_PID" VmHWM)
 check_listing "$SVC_PORT"
-run_get get-fill "$SVC_PORT" "$SVC_PID"
-record_cpu get-fill
-CPU_OF[get-fill]+=" ${B[requests]}"
-declare -A GFILL
-for k in "${!B[@]}"; do GFILL[$k]=${B[$k]}; done
+
+G200_ROUNDS="" GFILL_ROUNDS=""
+for ((round = 1; round <= ROUNDS; round++)); do
+  run_get "get-200#$round" "$SMALL_PORT" "$SMALL_PID"
+  record_cpu "get-200#$round"
+  CPU_OF[get-200#$round]+=" ${B[requests]}"
+  for k in "${!B[@]}"; do ROUND[get-200#$round,$k]=${B[$k]}; done
+  G200_ROUNDS+=" ${B[p99_us]}"
+
+  run_get "get-fill#$round" "$SVC_PORT" "$SVC_PID"
+  record_cpu "get-fill#$round"
+  CPU_OF[get-fill#$round]+=" ${B[requests]}"
+  for k in "${!B[@]}"; do ROUND[get-fill#$round,$k]=${B[$k]}; done
+  GFILL_ROUNDS+=" ${B[p99_us]}"
+done
+declare -A G200 GFILL
+round=$(median_round "$G200_ROUNDS")
+for k in "${!B[@]}"; do G200[$k]=${ROUND[get-200#$round,$k]}; done
+CPU_OF[get-200]=${CPU_OF[get-200#$round]}
+round=$(median_round "$GFILL_ROUNDS")
+for k in "${!B[@]}"; do GFILL[$k]=${ROUND[get-fill#$round,$k]}; done
+CPU_OF[get-fill]=${CPU_OF[get-fill#$round]}
+
 HWM_KB=$(vm_kb "$SVC_PID" VmHWM)
 RSS_KB=$(vm_kb "$SVC_PID" VmRSS)
 DATA_DIR_MB=$(du -sm "$WORK/read/data" | cut -f1)
 stop_logsvc logsvc-read
+SVC_PID=$SMALL_PID SVC_LOG=$SMALL_LOG stop_logsvc logsvc-small
 
 HWM_MB=$(calc %.1f "$HWM_KB / 1024")
 P99_RATIO=$(calc %.3f "${GFILL[p99_us]} / (${G200[p99_us]} > 0 ? ${G200[p99_us]} : 1)")
@@ -604,7 +658,7 @@ row() { printf '  %-46s %18s  %-10s %s\n' "$@"; }
   echo "  machine   $NPROC cores, $CPU_MODEL, Linux $KERNEL"
   echo "            4 KiB O_DSYNC append ~${FSYNC_US} us; other load before start ${BUSY_BEFORE}% CPU"
   echo "  versions  $NGINX_VERSION; $WRK_VERSION; $LOGSVC_VERSION ($LOGSVC_BIN, built $LOGSVC_BUILT)"
-  echo "  settings  DURATION=${DURATION}s FILL=$FILL READ_CONNS=$READ_CONNS; POST: wrk -t$POST_THREADS -c$POST_CONNS${LOGSVC_ARGS:+; LOGSVC_ARGS=$LOGSVC_ARGS}"
+  echo "  settings  DURATION=${DURATION}s ROUNDS=$ROUNDS FILL=$FILL READ_CONNS=$READ_CONNS; POST: wrk -t$POST_THREADS -c$POST_CONNS${LOGSVC_ARGS:+; LOGSVC_ARGS=$LOGSVC_ARGS}"
   echo
   row "measure" "value" "target" "result"
   for w in $NGINX_WORKERS; do
@@ -615,10 +669,16 @@ row() { printf '  %-46s %18s  %-10s %s\n' "$@"; }
   row "  ingest latency p50 / p99" "$(ms "$INGEST_P50") / $(ms "$INGEST_P99") ms" "" ""
   row "  ~WAL group commits (write() calls)" "$(th "$INGEST_COMMITS_PER_S")/s, ${INGEST_PER_COMMIT} each" "" ""
   row "  logsvc / nginx" "$INGEST_RATIO" ">= 0.5" "$V_RATIO"
+  for w in $NGINX_WORKERS; do
+    row "  rounds: nginx, $w worker(s)" "$(echo ${NGX_ROUNDS[$w]})" "" ""
+  done
+  row "  rounds: logsvc ingest" "$(echo $INGEST_ROUNDS)" "" ""
   row "GET /logs @ 200 entries p50 / p99" "$(ms "${G200[p50_us]}") / $(ms "${G200[p99_us]}") ms" "" ""
   row "fill to $FILL_H entries" "${FILL_SECONDS} s, $(th "$FILL_RPS")/s" "" ""
   row "  ~WAL group commits (write() calls)" "$(th "$FILL_COMMITS_PER_S")/s, ${FILL_PER_COMMIT} each" "" ""
   row "GET /logs @ $FILL_H p50 / p99" "$(ms "${GFILL[p50_us]}") / $(ms "${GFILL[p99_us]}") ms" "" ""
+  row "  rounds: p99 us @ 200" "$(echo $G200_ROUNDS)" "" ""
+  row "  rounds: p99 us @ $FILL_H" "$(echo $GFILL_ROUNDS)" "" ""
   row "  p99 @ $FILL_H" "$(ms "${GFILL[p99_us]}") ms" "< 2 ms" "$V_P99"
   row "  p99 @ $FILL_H / p99 @ 200" "$P99_RATIO" "<= 1.5" "$V_P99_RATIO"
   row "logsvc peak RSS (VmHWM) after the fill" "$HWM_MB MiB" "< 200 MiB" "$V_RSS"
@@ -673,18 +733,20 @@ mkdir -p "$RESULTS_DIR"
   echo "  \"logsvc_bin_built_at\": $(json_str "$LOGSVC_BUILT"),"
   echo "  \"machine\": {\"nproc\": $NPROC, \"cpu_model\": $(json_str "$CPU_MODEL"), \"kernel\": $(json_str "$KERNEL"), \"other_cpu_pct_before\": $BUSY_BEFORE, \"dsync_4k_append_us\": $FSYNC_US},"
   echo "  \"versions\": {\"nginx\": $(json_str "$NGINX_VERSION"), \"wrk\": $(json_str "$WRK_VERSION"), \"logsvc\": $(json_str "$LOGSVC_VERSION")},"
-  echo "  \"settings\": {\"duration_s\": $DURATION, \"fill\": $FILL, \"read_conns\": $READ_CONNS, \"read_threads\": $GET_THREADS, \"post_threads\": $POST_THREADS, \"post_conns\": $POST_CONNS, \"logsvc_args\": $(json_str "${LOGSVC_ARGS:-}")},"
+  echo "  \"settings\": {\"duration_s\": $DURATION, \"rounds\": $ROUNDS, \"fill\": $FILL, \"read_conns\": $READ_CONNS, \"read_threads\": $GET_THREADS, \"post_threads\": $POST_THREADS, \"post_conns\": $POST_CONNS, \"logsvc_args\": $(json_str "${LOGSVC_ARGS:-}")},"
   printf '  "nginx": {"best_workers": %s, "rps": %s, "runs": [' "$NGX_BEST_WORKERS" "$NGX_BEST_RPS"
   sep=""
   for w in $NGINX_WORKERS; do
-    printf '%s{"workers": %s, "rps": %s, "p99_us": %s, "cpu": %s}' "$sep" "$w" "${NGX_RPS[$w]}" "${NGX_P99[$w]}" "$(cpu_json "nginx-$w")"
+    printf '%s{"workers": %s, "rps": %s, "rounds_rps": [%s], "p99_us": %s, "cpu": %s}' "$sep" "$w" "${NGX_RPS[$w]}" \
+      "$(echo ${NGX_ROUNDS[$w]} | tr ' ' ',')" "${NGX_P99[$w]}" "$(cpu_json "nginx-$w")"
     sep=", "
   done
   echo "]},"
-  echo "  \"ingest\": {\"rps\": $INGEST_RPS, \"ratio_to_nginx\": $INGEST_RATIO, \"requests\": $INGEST_REQUESTS, \"non201\": $INGEST_NON201, \"p50_us\": $INGEST_P50, \"p99_us\": $INGEST_P99, \"wal_writes_per_s\": $INGEST_COMMITS_PER_S, \"entries_per_wal_write\": $INGEST_PER_COMMIT, \"vmhwm_kb\": $INGEST_HWM_KB, \"cpu\": $(cpu_json ingest)},"
+  echo "  \"ingest\": {\"rps\": $INGEST_RPS, \"rounds_rps\": [$(echo $INGEST_ROUNDS | tr ' ' ',')], \"ratio_to_nginx\": $INGEST_RATIO, \"requests\": $INGEST_REQUESTS, \"non201\": $INGEST_NON201, \"p50_us\": $INGEST_P50, \"p99_us\": $INGEST_P99, \"wal_writes_per_s\": $INGEST_COMMITS_PER_S, \"entries_per_wal_write\": $INGEST_PER_COMMIT, \"vmhwm_kb\": $INGEST_HWM_KB, \"cpu\": $(cpu_json ingest)},"
   echo "  \"get_small\": $(get_json G200 "$SMALL_FILL"),"
   echo "  \"fill\": {\"entries_total\": $FILL, \"entries_posted\": $((FILL - SMALL_FILL)), \"seconds\": $FILL_SECONDS, \"rps\": $FILL_RPS, \"p99_us\": $FILL_P99, \"wal_writes_per_s\": $FILL_COMMITS_PER_S, \"entries_per_wal_write\": $FILL_PER_COMMIT, \"vmhwm_kb_after\": $FILL_HWM_KB, \"data_dir_mb\": $DATA_DIR_MB, \"cpu\": $(cpu_json fill)},"
   echo "  \"get_filled\": $(get_json GFILL "$FILL"),"
+  echo "  \"get_rounds_p99_us\": {\"small\": [$(echo $G200_ROUNDS | tr ' ' ',')], \"filled\": [$(echo $GFILL_ROUNDS | tr ' ' ',')]},"
   echo "  \"p99_ratio_filled_to_small\": $P99_RATIO,"
   echo "  \"rss\": {\"vmhwm_kb\": $HWM_KB, \"vmhwm_mib\": $HWM_MB, \"vmrss_kb_at_end\": $RSS_KB},"
   echo "  \"cpu_get\": {\"small\": $(cpu_json get-200), \"filled\": $(cpu_json get-fill)},"
