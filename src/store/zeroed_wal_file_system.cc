@@ -58,13 +58,14 @@ rocksdb::IOStatus ZeroedWalFileSystem::NewWritableFile(
 
   std::unique_lock lock(mu_);
   UseDirLocked(DirOf(fname));
-  rocksdb::IOStatus s;
+  bool reused = false;
   if (spare_ready_) {
     spare_ready_ = false;
-    s = target()->ReuseWritableFile(fname, dir_ + "/" + kSpareName, opts, result, dbg);
-    if (s.ok()) ++zeroed_logs_;
+    reused = target()->ReuseWritableFile(fname, dir_ + "/" + kSpareName, opts, result, dbg).ok();
+    if (reused) ++zeroed_logs_;
   }
-  if (!s.ok() || !*result) s = target()->NewWritableFile(fname, opts, result, dbg);
+  rocksdb::IOStatus s;
+  if (!reused) s = target()->NewWritableFile(fname, opts, result, dbg);
   want_spare_ = true;
   lock.unlock();
   cv_.notify_all();
