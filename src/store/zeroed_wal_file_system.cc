@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -11,18 +12,18 @@
 namespace logsvc::store {
 namespace {
 
-// RocksDB names its logs <number>.log (LogFileName in file/filename.cc).
-bool IsWal(std::string_view fname) {
+// The directory of `fname` if it names one of RocksDB's logs, <number>.log
+// (LogFileName in file/filename.cc); nullopt for any other file.
+std::optional<std::string> LogDir(const std::string& fname) {
   const size_t slash = fname.rfind('/');
-  std::string_view base = slash == std::string_view::npos ? fname : fname.substr(slash + 1);
+  std::string_view base = fname;
+  if (slash != std::string::npos) base.remove_prefix(slash + 1);
   constexpr std::string_view kSuffix = ".log";
-  if (base.size() <= kSuffix.size() || !base.ends_with(kSuffix)) return false;
+  if (base.size() <= kSuffix.size() || !base.ends_with(kSuffix)) return std::nullopt;
   base.remove_suffix(kSuffix.size());
-  return std::all_of(base.begin(), base.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string DirOf(const std::string& fname) {
-  const size_t slash = fname.rfind('/');
+  if (!std::all_of(base.begin(), base.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
   return slash == std::string::npos ? "." : fname.substr(0, slash);
 }
 
@@ -54,10 +55,11 @@ uint64_t ZeroedWalFileSystem::zeroed_logs() const {
 rocksdb::IOStatus ZeroedWalFileSystem::NewWritableFile(
     const std::string& fname, const rocksdb::FileOptions& opts,
     std::unique_ptr<rocksdb::FSWritableFile>* result, rocksdb::IODebugContext* dbg) {
-  if (!IsWal(fname)) return target()->NewWritableFile(fname, opts, result, dbg);
+  const std::optional<std::string> dir = LogDir(fname);
+  if (!dir) return target()->NewWritableFile(fname, opts, result, dbg);
 
   std::unique_lock lock(mu_);
-  UseDirLocked(DirOf(fname));
+  UseDirLocked(*dir);
   bool reused = false;
   if (spare_ready_) {
     spare_ready_ = false;
