@@ -70,6 +70,13 @@ int main(int argc, char** argv) {
       ->envname("LOGSVC_DYNAMODB_INDEX_SHARDS")
       ->check(CLI::Range(1, logsvc::store::kMaxIndexShards))
       ->capture_default_str();
+  serve
+      ->add_option("--min-free-disk", opts.min_free_disk,
+                   "Free space kept on the data dir's disk: below it writes get 503 and "
+                   "/healthz 503, reads go on; writes resume once there is room (a size such "
+                   "as 512MiB, a percentage such as 5%, or 0; default: the larger of 256MiB "
+                   "and 2%)")
+      ->envname("LOGSVC_MIN_FREE_DISK");
   // Left-over words reach us instead of a generic "subcommand required", so
   // the error can name them.
   app.allow_extras(true);

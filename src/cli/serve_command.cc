@@ -43,6 +43,7 @@ int RunServe(const ServeOptions& options) {
 
   std::unique_ptr<LogStore> store;
   store::DynamoDbStore* dynamo = nullptr;  // store, when it is DynamoDB's
+  store::RocksDbStore* rocks = nullptr;    // store, when it is RocksDB's
   if (options.store == "dynamodb") {
     store::DynamoDbSettings settings{.table = options.dynamodb_table,
                                      .region = options.aws_region,
@@ -53,8 +54,13 @@ int RunServe(const ServeOptions& options) {
     dynamo = opened.value().get();
     store = std::move(opened).value();
   } else {
-    auto opened = store::RocksDbStore::Open({.path = options.data_dir});
+    auto reserve = ParseDiskReserve(options.min_free_disk);
+    if (!reserve.ok()) return ConfigError(reserve.status().message());
+    auto opened = store::RocksDbStore::Open({.path = options.data_dir,
+                                             .min_free_bytes = reserve.value().bytes,
+                                             .min_free_fraction = reserve.value().fraction});
     if (!opened.ok()) return ConfigError(opened.status().message());
+    rocks = opened.value().get();
     store = std::move(opened).value();
   }
 
@@ -81,11 +87,16 @@ int RunServe(const ServeOptions& options) {
           .Str("aws_region", dynamo->client().region())
           .Int("dynamodb_index_shards", dynamo->index_shards());
     } else {
-      started.Str("data_dir", options.data_dir);
+      started.Str("data_dir", options.data_dir)
+          .Int("min_free_disk_bytes", static_cast<int64_t>(rocks->min_free_bytes()));
     }
     started.Int("threads", threads)
         .Int("max_body_bytes", static_cast<int64_t>(options.max_body_bytes))
         .Bool("access_log", options.access_log);
+  }
+  if (rocks && !rocks->Healthy()) {
+    log::Warn("store cannot take writes at start; answering 503 to writes until it can")
+        .Str("reason", rocks->UnhealthyReason());
   }
   if (dynamo && !dynamo->unreachable_at_start().empty()) {
     log::Warn("dynamodb unreachable at start; answering 503 until it answers")

@@ -1,6 +1,8 @@
 #include "cli/serve_options.h"
 
 #include <charconv>
+#include <string_view>
+#include <utility>
 
 namespace logsvc::cli {
 
@@ -26,6 +28,39 @@ Result<HostPort> ParseListenAddress(const std::string& listen) {
     return bad("the port is not a number from 0 to 65535");
   }
   return HostPort{host, static_cast<uint16_t>(port)};
+}
+
+Result<DiskReserve> ParseDiskReserve(const std::string& text) {
+  if (text.empty()) return DiskReserve{256ull << 20, 0.02};
+  auto bad = [&] {
+    return Status::InvalidArgument("invalid --min-free-disk '" + text +
+                                   "': expected a size such as 512MiB or 2GB, or a percentage "
+                                   "of the disk up to 50% such as 5%");
+  };
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  double number = 0;
+  auto [unit_start, ec] = std::from_chars(begin, end, number);
+  if (ec != std::errc() || unit_start == begin || number < 0) return bad();
+  const std::string_view unit(unit_start, static_cast<size_t>(end - unit_start));
+  if (unit == "%") {
+    if (number > 50) return bad();
+    return DiskReserve{0, number / 100};
+  }
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"", 1},          {"B", 1},
+      {"KB", 1e3},      {"MB", 1e6},
+      {"GB", 1e9},      {"TB", 1e12},
+      {"KiB", 1024.0},  {"MiB", 1048576.0},
+      {"GiB", 1 << 30}, {"TiB", 1099511627776.0}};
+  for (const auto& [name, scale] : kUnits) {
+    if (unit == name) {
+      const double bytes = number * scale;
+      if (bytes > 1e18) return bad();
+      return DiskReserve{static_cast<uint64_t>(bytes), 0};
+    }
+  }
+  return bad();
 }
 
 }  // namespace logsvc::cli

@@ -21,7 +21,20 @@ struct ServeOptions {
   std::string aws_region;         // "": from the environment, as the AWS tools
   std::string dynamodb_endpoint;  // "": from the environment, as the AWS SDKs
   int dynamodb_index_shards = 1;
+  std::string min_free_disk;  // "": the larger of 256 MiB and 2%; see ParseDiskReserve
 };
+
+// The free space the RocksDB store keeps on its disk (--min-free-disk).
+struct DiskReserve {
+  uint64_t bytes;
+  double fraction;  // of the file system's size; the larger of the two counts
+};
+
+// "" (the default: 256 MiB or 2%, the larger), "0" (none), a size in bytes
+// with an optional unit (B, KB, MB, GB, TB; KiB, MiB, GiB, TiB; "512MiB"), or a
+// percentage of the file system ("5%", up to 50%). kInvalidArgument naming
+// the flag otherwise.
+Result<DiskReserve> ParseDiskReserve(const std::string& text);
 
 struct HostPort {
   std::string host;

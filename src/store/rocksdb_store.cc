@@ -3,6 +3,7 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -15,7 +16,10 @@
 #include <chrono>
 
 #include "core/uuid.h"
+#include "store/data_dir.h"
 #include "store/entry_codec.h"
+#include "store/guarded_file_system.h"
+#include "store/info_log.h"
 #include "store/zeroed_wal_file_system.h"
 #include "util/log.h"
 
@@ -27,8 +31,10 @@ constexpr char kIdsCf[] = "ids";
 constexpr char kEpochKey[] = "epoch";
 constexpr char kIdKeyKey[] = "id-key";
 constexpr int kEpochShift = 40;  // 2^40 entries per open, 2^24 opens
-constexpr auto kResumeInterval = std::chrono::seconds(1);
+constexpr auto kMonitorInterval = std::chrono::seconds(1);
 constexpr size_t kMemtableBytes = 32 << 20;
+constexpr int kMaxOpenFiles = 256;
+constexpr uint64_t kInfoLogBytes = 16 << 20;
 
 rocksdb::CompressionType BestCompression() {
   auto supported = rocksdb::GetSupportedCompressions();
@@ -62,11 +68,40 @@ Status Unavailable(const rocksdb::Status& s) {
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptions& options) {
   std::unique_ptr<RocksDbStore> store(new RocksDbStore());
   store->options_ = options;
-  if (Status s = store->OpenDb(); !s.ok()) return s;
-  if (Status s = store->LoadIdKey(); !s.ok()) return s;
-  if (Status s = store->LoadState(); !s.ok()) return s;
-  store->StartOnZeroedLog();
-  store->healthy_ = true;
+  auto dir = DataDir::Open(options.path);
+  if (!dir.ok()) return dir.status();
+  store->dir_ = std::move(dir).value();
+  auto space = store->dir_->Space();
+  if (!space.ok()) return space.status();
+  store->reserve_bytes_ =
+      std::max(options.min_free_bytes,
+               static_cast<uint64_t>(options.min_free_fraction *
+                                     static_cast<double>(space.value().total_bytes)));
+  store->info_log_ = InfoLog::Open(options.path, kInfoLogBytes,
+                                   [d = store->dir_.get()] { return d->Check().ok(); });
+
+  // On a disk under the reserve, RocksDB must not write (opening writes a
+  // new log, the options file, the manifest): open what is there read-only.
+  // A writable open can still meet a full disk that the reserve did not
+  // foresee (another process filling it): read-only then too.
+  Status opened = Status::Unavailable("");
+  if (store->CheckDiskSpace(/*quiet=*/true)) {
+    opened = store->OpenWritable();
+    if (!opened.ok() && !store->disk_low_ &&
+        opened.message().find("No space") == std::string::npos) {
+      return opened;
+    }
+  }
+  if (!opened.ok()) {
+    store->failed_ = !store->disk_low_;
+    if (Status s = store->OpenDb(/*read_only=*/true); s.ok()) {
+      if (Status k = store->LoadIdKey(true); !k.ok()) return k;
+      if (Status w = store->FillWindow(); !w.ok()) return w;
+    } else if (s.code() != Status::Code::kNotFound) {
+      return s;
+    }  // else: no database yet; one is made once there is room
+  }
+  store->UpdateHealth();  // the caller says why it is not healthy, if it is not
   store->readers_ = std::make_unique<util::ThreadPool>(options.reader_threads);
   store->writer_ = std::thread([s = store.get()] {
     pthread_setname_np(pthread_self(), "logsvc-writer");
@@ -75,12 +110,31 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   return store;
 }
 
-Status RocksDbStore::OpenDb() {
+Status RocksDbStore::OpenWritable() {
+  Status s = OpenDb(/*read_only=*/false);
+  if (s.ok() && !ids_) s = LoadIdKey(false);
+  if (s.ok()) s = BumpEpoch();
+  if (s.ok()) s = FillWindow();
+  if (!s.ok()) {
+    if (db_) CloseDb();
+    return s;
+  }
+  StartOnZeroedLog();
+  failed_ = false;
+  return s;
+}
+
+Status RocksDbStore::OpenDb(bool read_only) {
   rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
+  // A database is created only where there was none when the store opened:
+  // never in place of one that vanished while it ran (see TryRecover).
+  db_options.create_if_missing = db_identity_.empty() && !read_only;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 3;
+  // Bounded, so that --max-connections can count on the rest of the
+  // descriptors (RocksDB's default keeps every table file open).
+  db_options.max_open_files = kMaxOpenFiles;
+  db_options.info_log = info_log_;
   // A log is deleted only once every family with data in it has flushed, and
   // the default family gets one small write per open: without a limit, logs
   // would pile up to 4x the memtables (768 MiB) before RocksDB flushes it.
@@ -88,7 +142,9 @@ Status RocksDbStore::OpenDb() {
   if (!env_) {
     std::shared_ptr<rocksdb::FileSystem> fs =
         options_.env ? options_.env->GetFileSystem() : rocksdb::FileSystem::Default();
-    wal_fs_ = std::make_shared<ZeroedWalFileSystem>(std::move(fs), kMemtableBytes);
+    auto guarded = std::make_shared<GuardedFileSystem>(std::move(fs), *dir_);
+    wal_fs_ =
+        std::make_shared<ZeroedWalFileSystem>(std::move(guarded), kMemtableBytes, reserve_bytes_);
     env_ = rocksdb::NewCompositeEnv(wal_fs_);
   }
   db_options.env = env_.get();
@@ -101,17 +157,43 @@ Status RocksDbStore::OpenDb() {
   };
   rocksdb::DB* db = nullptr;
   const uint64_t zeroed_before = wal_fs_->zeroed_logs();
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db);
-  log_is_zeroed_ = wal_fs_->zeroed_logs() > zeroed_before;
+  rocksdb::Status s;
+  if (read_only) {
+    // A data dir made before a family existed lacks it; read-only cannot add it.
+    std::vector<std::string> names;
+    s = rocksdb::DB::ListColumnFamilies(db_options, options_.path, &names);
+    if (s.ok()) {
+      std::erase_if(cfs, [&](const rocksdb::ColumnFamilyDescriptor& d) {
+        return std::find(names.begin(), names.end(), d.name) == names.end();
+      });
+      s = rocksdb::DB::OpenForReadOnly(db_options, options_.path, cfs, &handles_, &db);
+    } else if (s.IsPathNotFound() || s.IsIOError()) {
+      return Status::NotFound("no database in data dir '" + options_.path + "' yet");
+    }
+  } else {
+    s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db);
+  }
+  log_is_zeroed_ = !read_only && wal_fs_->zeroed_logs() > zeroed_before;
   if (!s.ok()) {
     return Status::Unavailable("cannot open data dir '" + options_.path + "': " + s.ToString());
   }
-  db_.reset(db);
-  entries_cf_ = handles_[1];
-  ids_cf_ = handles_[2];
+  std::string identity;
+  if (rocksdb::Status id = db->GetDbIdentity(identity); id.ok() && db_identity_.empty()) {
+    db_identity_ = identity;
+  }
+  db_.reset(db);  // TryRecover holds db_mu_; Open runs before any reader
+  db_read_only_ = read_only;
+  auto family = [&](const char* name) -> rocksdb::ColumnFamilyHandle* {
+    for (auto* h : handles_) {
+      if (h->GetName() == name) return h;
+    }
+    return nullptr;
+  };
+  entries_cf_ = family(kEntriesCf);
+  ids_cf_ = family(kIdsCf);
+  if (!read_only) dir_->Pin();  // RocksDB holds the LOCK now
   return Status::Ok();
 }
-
 void RocksDbStore::StartOnZeroedLog() {
   // A new data dir has no spare when RocksDB opens its first log, so that log
   // would be an ordinary file for its first ~26 MB of entries. Make a spare
@@ -137,24 +219,38 @@ void RocksDbStore::TryRecover() {
   // WAL write is fatal to the open instance and needs a reopen. Acknowledged
   // entries are safe either way: their WAL records were synced.
   std::unique_lock lock(db_mu_);  // keeps reader threads off db_ meanwhile
-  if (db_ && db_->Resume().ok()) {
-    healthy_ = true;
+  if (db_ && !db_read_only_ && db_->Resume().ok()) {
+    failed_ = false;
     log::Info("store recovered").Str("how", "resume");
     return;
   }
-  if (db_) CloseDb();
-  Status s = OpenDb();
-  if (s.ok()) s = LoadState();
-  if (s.ok()) {
-    StartOnZeroedLog();
-    healthy_ = true;
-    log::Info("store recovered").Str("how", "reopen");
-  } else if (db_) {
-    CloseDb();  // LoadState failed: keep trying from a clean slate
+  // Reopen only the database this store opened: a data dir whose IDENTITY
+  // differs (or is gone) holds another database, or none, now.
+  if (!db_identity_.empty()) {
+    std::string identity;
+    rocksdb::Status s =
+        rocksdb::ReadFileToString(rocksdb::Env::Default(), options_.path + "/IDENTITY", &identity);
+    while (!identity.empty() && (identity.back() == '\n' || identity.back() == '\r')) {
+      identity.pop_back();
+    }
+    if (!s.ok() || identity != db_identity_) {
+      failed_ = true;
+      return;
+    }
   }
+  if (db_) CloseDb();
+  const bool had_database = !db_identity_.empty();
+  Status s = OpenWritable();
+  if (s.ok()) {
+    log::Info("store recovered").Str("how", had_database ? "reopen" : "create");
+    return;
+  }
+  failed_ = true;
+  // Serve reads meanwhile from what is there.
+  if (had_database && OpenDb(/*read_only=*/true).ok()) (void)FillWindow();
 }
 
-Status RocksDbStore::LoadIdKey() {
+Status RocksDbStore::LoadIdKey(bool read_only) {
   // Made once per data dir: ids stay valid for as long as their entries.
   IdCodec::Key key;
   std::string value;
@@ -162,6 +258,7 @@ Status RocksDbStore::LoadIdKey() {
   if (s.ok() && value.size() == key.size()) {
     std::copy(value.begin(), value.end(), key.begin());
   } else if (s.IsNotFound()) {
+    if (read_only) return Status::Ok();  // no entries can have ids yet
     if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
       return Status::Unavailable("the system's random number generator failed");
     }
@@ -179,7 +276,7 @@ Status RocksDbStore::LoadIdKey() {
   return Status::Ok();
 }
 
-Status RocksDbStore::LoadState() {
+Status RocksDbStore::BumpEpoch() {
   // Sequence numbers are epoch << kEpochShift | counter, the epoch being one
   // more at every open (synced before any write). So they only grow, across
   // restarts too, without writing a counter with every batch.
@@ -199,11 +296,15 @@ Status RocksDbStore::LoadState() {
   // Appends racing with a reopen may still take numbers of the old epoch:
   // those are unique too, and below every number of the new one.
   next_seq_ = epoch << kEpochShift;
+  return Status::Ok();
+}
 
-  // Fill the window with the newest entries on disk.
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
+Status RocksDbStore::FillWindow() {
+  // The newest entries on disk.
   std::lock_guard lock(window_mu_);
   window_ = RecentWindow(kRecentLimit);
+  if (!entries_cf_) return Status::Ok();  // read-only, made before the family existed
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
   for (it->SeekToLast(); it->Valid() && window_.size() < kRecentLimit; it->Prev()) {
     auto entry = DecodeEntry(it->key().ToStringView(), it->value().ToStringView());
     if (!entry.ok()) return entry.status();
@@ -213,6 +314,66 @@ Status RocksDbStore::LoadState() {
   }
   if (!it->status().ok()) return Unavailable(it->status());
   return Status::Ok();
+}
+
+bool RocksDbStore::CheckDiskSpace(bool quiet) {
+  // Writes stop under the reserve and resume a little above it, so that the
+  // space a flush frees does not turn writes on and off by the second.
+  auto space = dir_->Space();
+  if (!space.ok()) return !disk_low_;  // keep the last verdict
+  const uint64_t free = space.value().free_bytes;
+  const uint64_t resume_at = reserve_bytes_ + std::min<uint64_t>(reserve_bytes_ / 16, 16 << 20);
+  if (!disk_low_ && free < reserve_bytes_) {
+    disk_low_ = true;
+    if (quiet) return false;
+    log::Warn("disk space under the reserve: refusing writes until there is room")
+        .Str("data_dir", options_.path)
+        .Int("free_bytes", static_cast<int64_t>(free))
+        .Int("min_free_bytes", static_cast<int64_t>(reserve_bytes_));
+  } else if (disk_low_ && free >= resume_at) {
+    disk_low_ = false;
+    log::Info("disk space back over the reserve: taking writes again")
+        .Str("data_dir", options_.path)
+        .Int("free_bytes", static_cast<int64_t>(free));
+  }
+  return !disk_low_;
+}
+
+void RocksDbStore::Monitor() {
+  if (!dir_lost_) {
+    if (Status s = dir_->Check(); !s.ok()) {
+      dir_lost_ = true;
+      log::Error("data dir lost: refusing writes; restart logsvc once the data dir is back")
+          .Str("data_dir", options_.path)
+          .Str("reason", s.message());
+    }
+  }
+  CheckDiskSpace(false);
+  const bool writable = db_ && !db_read_only_;
+  if (!dir_lost_ && !disk_low_ && (failed_ || !writable)) TryRecover();
+}
+
+void RocksDbStore::UpdateHealth() {
+  std::string why;
+  if (dir_lost_) {
+    why = "the data dir '" + options_.path + "' was removed or replaced while the server ran";
+  } else if (disk_low_) {
+    why = "the data dir's disk has less free space than the reserve of " +
+          std::to_string(reserve_bytes_) + " bytes";
+  } else if (!db_ || db_read_only_ || failed_) {
+    why = "the store is recovering from a failure";
+  }
+  {
+    std::lock_guard lock(reason_mu_);
+    reason_ = why;
+  }
+  healthy_ = why.empty();
+}
+
+std::string RocksDbStore::UnhealthyReason() const {
+  if (closed_) return "the store is closed";
+  std::lock_guard lock(reason_mu_);
+  return reason_;
 }
 
 RocksDbStore::~RocksDbStore() { Close(); }
@@ -231,6 +392,9 @@ void RocksDbStore::Close() {
 }
 
 void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
+  // Refused at once while the store cannot write (a disk under its reserve,
+  // a lost data dir, a failure being retried): nothing is queued.
+  if (!healthy_) return done(Status::Unavailable(UnhealthyReason()));
   // The key and id are made here, on the caller's thread, so that the
   // encryption runs in parallel and the single writer thread only writes.
   const TimeKey key{entry.timestamp_ms, next_seq_.fetch_add(1, std::memory_order_relaxed)};
@@ -257,16 +421,25 @@ void RocksDbStore::WriterLoop() {
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait_for(lock, kResumeInterval, [this] { return closing_ || !queue_.empty(); });
+      queue_cv_.wait_for(lock, kMonitorInterval, [this] { return closing_ || !queue_.empty(); });
       if (queue_.empty() && closing_) return;
       batch.swap(queue_);
     }
-    // After a failure, try to recover at least once a second, so the
-    // service heals by itself once the disk does.
-    if (!healthy_) TryRecover();
+    // At least once a second: is the data dir still ours, is there room, can
+    // a failure be recovered from? So the service heals by itself (and turns
+    // unhealthy by itself) even while nothing is written.
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_monitor_) {
+      next_monitor_ = now + kMonitorInterval;
+      Monitor();
+    } else if (!batch.empty()) {
+      CheckDiskSpace(false);  // one statvfs per group commit: before RocksDB meets a full disk
+    }
+    UpdateHealth();
     if (batch.empty()) continue;
     if (!healthy_) {
-      for (auto& pw : batch) pw.done(Status::Unavailable("the store is recovering from a failure"));
+      const std::string why = UnhealthyReason();
+      for (auto& pw : batch) pw.done(Status::Unavailable(why));
     } else {
       WriteBatchOf(batch);
     }
@@ -282,7 +455,11 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
   wo.sync = true;                           // a 201 means the WAL is on disk
   rocksdb::Status s = db_->Write(wo, &wb);  // db_ is ours: only this thread replaces it
   if (!s.ok()) {
-    if (healthy_.exchange(false)) log::Error("store write failed").Str("error", s.ToString());
+    if (!failed_) log::Error("store write failed").Str("error", s.ToString());
+    failed_ = true;
+    // A log deleted under us (GuardedFileSystem): find out why at once.
+    next_monitor_ = {};
+    UpdateHealth();
     for (auto& pw : batch) pw.done(Unavailable(s));
     return;
   }
@@ -319,7 +496,9 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   auto id = uuid::Parse(log_id);
   if (!id) return not_found();
   std::shared_lock lock(db_mu_);
-  if (!db_) return Status::Unavailable("the store is recovering from a failure");
+  if (!db_ || !ids_ || !entries_cf_) {
+    return db_ ? not_found() : Status::Unavailable("the store has no database open");
+  }
   // Most UUIDs decrypt to a key that was never issued; and a key is found
   // only with the id it was stored with.
   std::string time_key = EncodeTimeKey(ids_->Decode(*id)), value;
@@ -328,6 +507,7 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   if (!s.ok() && !s.IsNotFound()) return Unavailable(s);
 
   // Entries from before ids were encrypted keys are found through their index.
+  if (!ids_cf_) return not_found();
   s = db_->Get({}, ids_cf_, rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()),
                &time_key);
   if (s.IsNotFound()) return not_found();

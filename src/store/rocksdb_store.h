@@ -12,12 +12,28 @@
 // I/O); Get() decrypts the id into the entry's key and reads it on a small
 // reader pool.
 //
+// Health (Healthy(), and whether Append is taken): the writer thread checks,
+// before each batch and at least once a second,
+//   - free space: under the reserve (options.min_free_*) writes are refused
+//     with kUnavailable before RocksDB can meet a full disk, and resume by
+//     themselves once space is back; reads go on. A store opened on a disk
+//     under its reserve opens the database read-only (RocksDB would have to
+//     write to open it) and becomes writable once space is back;
+//   - the data dir (store/data_dir.h): if it was removed or replaced while the
+//     store ran, writes are refused for good and one error is logged; the
+//     store never reopens a database that is not the one it opened (RocksDB's
+//     DB identity), so it never makes a new one in place of a vanished one;
+//   - failures (a write error): it retries Resume() or a reopen of the same
+//     database every second.
+// An acknowledged entry is readable for as long as the store says healthy.
+//
 // Thread-safe. Destroying the store (or Close()) writes what is already queued,
 // reports it, then closes the database; later calls report kUnavailable.
 #ifndef LOGSVC_STORE_ROCKSDB_STORE_H_
 #define LOGSVC_STORE_ROCKSDB_STORE_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -41,6 +57,8 @@ class Env;
 
 namespace logsvc::store {
 
+class DataDir;
+class InfoLog;
 class ZeroedWalFileSystem;
 
 struct RocksDbStoreOptions {
@@ -48,12 +66,18 @@ struct RocksDbStoreOptions {
   rocksdb::Env* env = nullptr;       // tests inject faults here; nullptr: the default Env
   size_t max_queued_writes = 65536;  // beyond this, Append reports kUnavailable at once
   int reader_threads = 2;
+  // Writes stop while the data dir's file system has less free space than
+  // the larger of these (0 and 0: never); see `logsvc serve --min-free-disk`.
+  uint64_t min_free_bytes = 256ull << 20;
+  double min_free_fraction = 0.02;  // of the file system's size
 };
 
 class RocksDbStore final : public LogStore {
  public:
   // Opens (or creates) the store. kUnavailable with RocksDB's reason if the
   // directory cannot be used (permissions, another process holds its lock...).
+  // A disk under the free-space reserve is not an error: the store then opens
+  // read-only (or empty, for a new data dir) and reports itself unhealthy.
   static Result<std::unique_ptr<RocksDbStore>> Open(const RocksDbStoreOptions& options);
 
   ~RocksDbStore() override;
@@ -64,6 +88,11 @@ class RocksDbStore final : public LogStore {
   void Recent(size_t limit, ListCallback done) override;
   void Get(std::string log_id, GetCallback done) override;
   bool Healthy() const override;
+
+  // Why the store is not healthy, for the service log and tests; "" if it is.
+  std::string UnhealthyReason() const;
+  // The free-space reserve in force, in bytes (resolved from the options).
+  uint64_t min_free_bytes() const { return reserve_bytes_; }
 
   // Writes what is queued, stops the threads, closes the database. Idempotent.
   void Close() override;
@@ -77,30 +106,52 @@ class RocksDbStore final : public LogStore {
   };
 
   RocksDbStore() = default;
-  Status OpenDb();
+  Status OpenDb(bool read_only);
   void CloseDb();
-  Status LoadIdKey();
-  Status LoadState();
+  Status LoadIdKey(bool read_only);
+  Status BumpEpoch();
+  Status FillWindow();
+  Status OpenWritable();
   void StartOnZeroedLog();
+  void Monitor();
+  bool CheckDiskSpace(bool quiet);  // true if there is room; logs changes unless quiet
   void TryRecover();
+  void UpdateHealth();
   void WriterLoop();
   void WriteBatchOf(std::vector<PendingWrite>& batch);
   Result<LogEntry> ReadEntry(const std::string& log_id);
 
   RocksDbStoreOptions options_;
+  uint64_t reserve_bytes_ = 0;    // resolved from options_ at Open
+  std::unique_ptr<DataDir> dir_;  // locked for the store's life; outlives the file systems
   std::shared_ptr<rocksdb::Cache> cache_;
+  std::shared_ptr<InfoLog> info_log_;
   // What db_ does its file I/O through; outlives every db_ (declared before it).
   std::shared_ptr<ZeroedWalFileSystem> wal_fs_;  // logs zero-filled ahead
   std::unique_ptr<rocksdb::Env> env_;
   bool log_is_zeroed_ = false;  // RocksDB's current log came from wal_fs_; writer thread only
-  // db_ and the handles change only on the writer thread (recovering by
-  // reopening), under an exclusive db_mu_; reader threads hold it shared.
+  // db_, the handles, db_read_only_ and db_identity_ change only on the
+  // writer thread (recovering by reopening), under an exclusive db_mu_;
+  // reader threads hold it shared.
   std::shared_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
+  bool db_read_only_ = false;
+  std::string db_identity_;  // RocksDB's DB id once a database was opened; never changes then
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, entries, ids
   rocksdb::ColumnFamilyHandle* entries_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* ids_cf_ = nullptr;  // only entries of data dirs before IdCodec
-  std::optional<IdCodec> ids_;                     // set by Open, then immutable
+  // Set once the database has its key (at Open, or at the first writable
+  // open after a start with no database), then immutable. Append reads it
+  // only while healthy_, which is set after it; readers under db_mu_.
+  std::optional<IdCodec> ids_;
+
+  // Writer thread only; UpdateHealth() turns them into healthy_ and reason_.
+  bool failed_ = false;    // a write or recovery failed; retried every second
+  bool disk_low_ = false;  // free space under the reserve
+  bool dir_lost_ = false;  // the data dir vanished; never cleared
+  std::chrono::steady_clock::time_point next_monitor_{};
+  mutable std::mutex reason_mu_;
+  std::string reason_;  // guarded by reason_mu_: UnhealthyReason()
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -1,6 +1,7 @@
 #include "store/zeroed_wal_file_system.h"
 
 #include <pthread.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <optional>
@@ -30,8 +31,10 @@ std::optional<std::string> LogDir(const std::string& fname) {
 }  // namespace
 
 ZeroedWalFileSystem::ZeroedWalFileSystem(std::shared_ptr<rocksdb::FileSystem> target,
-                                         uint64_t spare_bytes)
-    : FileSystemWrapper(std::move(target)), spare_bytes_(spare_bytes) {
+                                         uint64_t spare_bytes, uint64_t keep_free_bytes)
+    : FileSystemWrapper(std::move(target)),
+      spare_bytes_(spare_bytes),
+      keep_free_bytes_(keep_free_bytes) {
   spare_writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "logsvc-walzero");
     SpareLoop();
@@ -107,18 +110,26 @@ void ZeroedWalFileSystem::SpareLoop() {
     if (!spare_ready_) {
       const std::string dir = dir_;
       lock.unlock();
-      rocksdb::IOStatus s = WriteSpare(dir);
+      rocksdb::IOStatus s = HasRoomForSpare(dir) ? WriteSpare(dir) : rocksdb::IOStatus::Busy();
       lock.lock();
       if (s.ok() && dir == dir_) {
         spare_ready_ = true;
-      } else if (!s.ok()) {
+      } else if (!s.ok() && !s.IsBusy() && !spare_failed_) {
         // Not fatal: the next log is an ordinary file, and its creation asks again.
         log::Warn("cannot prepare a zero-filled WAL file").Str("reason", s.ToString());
       }
+      if (!s.IsBusy()) spare_failed_ = !s.ok();
     }
     want_spare_ = false;
     cv_.notify_all();
   }
+}
+
+bool ZeroedWalFileSystem::HasRoomForSpare(const std::string& dir) const {
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return true;  // let the write tell
+  const uint64_t free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  return free >= spare_bytes_ + keep_free_bytes_;
 }
 
 rocksdb::IOStatus ZeroedWalFileSystem::WriteSpare(const std::string& dir) {

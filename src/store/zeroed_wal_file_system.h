@@ -22,7 +22,8 @@
 // thread whenever a log has been created. NewWritableFile for a log renames the spare to the log's
 // name and opens it for writing from offset 0 (ReuseWritableFile, as RocksDB's own recycling does),
 // then asks for the next spare. With no spare ready (logs switching faster than zeros are written,
-// a failed spare), RocksDB gets an ordinary empty file. Logs longer than the spare simply grow.
+// a failed spare, a disk with no room for one), RocksDB gets an ordinary empty file. Logs longer
+// than the spare simply grow.
 //
 // Thread-safe. Destroy it only after every DB using it is closed; the
 // destructor waits for a spare being written.
@@ -46,7 +47,10 @@ class ZeroedWalFileSystem final : public rocksdb::FileSystemWrapper {
 
   // `spare_bytes`: how much of each log is zeros ahead of time; make it the
   // size a log reaches before RocksDB switches to the next (the memtable size).
-  ZeroedWalFileSystem(std::shared_ptr<rocksdb::FileSystem> target, uint64_t spare_bytes);
+  // No spare is written while it would leave less than `keep_free_bytes` free
+  // on the logs' file system (logs are then ordinary files).
+  ZeroedWalFileSystem(std::shared_ptr<rocksdb::FileSystem> target, uint64_t spare_bytes,
+                      uint64_t keep_free_bytes = 0);
   ~ZeroedWalFileSystem() override;
 
   const char* Name() const override { return "ZeroedWalFileSystem"; }
@@ -70,9 +74,12 @@ class ZeroedWalFileSystem final : public rocksdb::FileSystemWrapper {
  private:
   void UseDirLocked(const std::string& dir);
   void SpareLoop();
+  bool HasRoomForSpare(const std::string& dir) const;
   rocksdb::IOStatus WriteSpare(const std::string& dir);
 
   const uint64_t spare_bytes_;
+  const uint64_t keep_free_bytes_;
+  bool spare_failed_ = false;  // spare writer thread only: warn once per streak of failures
   mutable std::mutex mu_;
   std::condition_variable cv_;  // want_spare_ set, or cleared (a spare attempt ended)
   std::string dir_;             // the logs' directory; guarded by mu_

@@ -1,0 +1,107 @@
+#include "store/data_dir.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace logsvc::store {
+
+namespace {
+
+std::optional<FileIdentity> IdentityAt(int dirfd, const char* path, int flags) {
+  struct statx stx {};
+  constexpr unsigned kWanted = STATX_TYPE | STATX_INO | STATX_CTIME | STATX_BTIME;
+  if (::statx(dirfd, path, flags, kWanted, &stx) != 0) return std::nullopt;
+  FileIdentity id{(uint64_t{stx.stx_dev_major} << 32) | stx.stx_dev_minor, stx.stx_ino, 0};
+  auto ns = [](const struct statx_timestamp& t) {
+    return t.tv_sec * int64_t{1000000000} + t.tv_nsec;
+  };
+  if (stx.stx_mask & STATX_BTIME) {
+    id.born_ns = ns(stx.stx_btime);
+  } else if (S_ISREG(stx.stx_mode)) {
+    id.born_ns = ns(stx.stx_ctime);
+  }
+  return id;
+}
+
+}  // namespace
+
+std::optional<FileIdentity> IdentityOf(const std::string& path) {
+  return IdentityAt(AT_FDCWD, path.c_str(), 0);
+}
+
+Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return Status::Unavailable("cannot create data dir '" + path + "': " + ec.message());
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::Unavailable("cannot open data dir '" + path + "': " + std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status::Unavailable("data dir '" + path +
+                                 "' is in use by another process (another logsvc serving it?)");
+    }
+    return Status::Unavailable("cannot lock data dir '" + path + "': " + std::strerror(err));
+  }
+  return std::unique_ptr<DataDir>(new DataDir(path, fd));
+}
+
+DataDir::~DataDir() { ::close(fd_); }  // also releases the flock
+
+void DataDir::Pin() {
+  // The directory as this process has it open: if the path already names
+  // another one, the check below fails at once.
+  std::optional<FileIdentity> dir = IdentityAt(fd_, "", AT_EMPTY_PATH);
+  std::optional<FileIdentity> lock = IdentityOf(path_ + "/LOCK");
+  std::lock_guard guard(mu_);
+  dir_id_ = dir;
+  lock_id_ = lock;
+}
+
+bool DataDir::pinned() const {
+  std::lock_guard guard(mu_);
+  return dir_id_.has_value();
+}
+
+Status DataDir::Check() const {
+  std::optional<FileIdentity> dir, lock;
+  {
+    std::lock_guard guard(mu_);
+    if (!dir_id_) return Status::Ok();
+    dir = dir_id_;
+    lock = lock_id_;
+  }
+  if (IdentityOf(path_) != dir) {
+    return Status::Unavailable("the data dir '" + path_ +
+                               "' was removed or replaced while the server was running");
+  }
+  if (lock && IdentityOf(path_ + "/LOCK") != lock) {
+    return Status::Unavailable("the lock file of data dir '" + path_ +
+                               "' was removed or replaced while the server was running");
+  }
+  return Status::Ok();
+}
+
+Result<DiskSpace> DataDir::Space() const {
+  struct statvfs vfs {};
+  if (::fstatvfs(fd_, &vfs) != 0) {
+    return Status::Unavailable("cannot read the free space of data dir '" + path_ +
+                               "': " + std::strerror(errno));
+  }
+  return DiskSpace{static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize,
+                   static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize};
+}
+
+}  // namespace logsvc::store
