@@ -5,7 +5,9 @@
 # it serves.
 #
 # Inputs are in variables.tf, outputs in outputs.tf, deploy steps in README.md.
-# tests/infrastructure/test_terraform.mjs checks this file's structure.
+# tests/infrastructure/test_terraform.mjs checks this file's structure, and every
+# argument and block against the AWS provider's schema (hashicorp/aws 6.25.0,
+# plus the newer arguments it lists with their releases).
 
 terraform {
   required_version = ">= 1.6.0"
@@ -13,11 +15,11 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # 6.28 is the first release whose aws_lambda_permission has
-      # `invoked_via_function_url`: function URLs created since October 2025
-      # answer 403 to every request unless the function's policy also grants
-      # lambda:InvokeFunction via the URL (see the permissions below). The 5.x
-      # line cannot express that statement.
+      # 6.28.0 is the first release whose aws_lambda_permission has
+      # `invoked_via_function_url` (provider CHANGELOG, #44858): function URLs
+      # created since October 2025 answer 403 to every request unless the
+      # function's policy also grants lambda:InvokeFunction via the URL (see
+      # the permissions below). The 5.x line cannot express that statement.
       version = "~> 6.28"
     }
   }

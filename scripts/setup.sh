@@ -3,8 +3,8 @@
 #   scripts/setup.sh build   what `logsvc` needs to build
 #   scripts/setup.sh test    + what the tests need (GoogleTest, clang for libFuzzer, python3, curl,
 #                            Node.js), and the npm test tools of tests/node/package-lock.json
-#                            (dynalite, the AWS SDK for JavaScript, an HCL2 parser) into
-#                            tests/node/node_modules, never globally
+#                            (dynalite, the AWS SDK for JavaScript, an HCL2 parser, the AWS
+#                            provider's schema) into tests/node/node_modules, never globally
 #   scripts/setup.sh bench   + what the benchmark needs (wrk, nginx, boto3 for the cold start)
 #   scripts/setup.sh package + what scripts/package-lambda.sh needs (zip)
 set -euo pipefail

@@ -6,7 +6,9 @@
 // HCL parser (@cdktf/hcl2json, from tests/node/node_modules, installed by
 // scripts/setup.sh) and the resulting JSON is checked against the original
 // design (table schema, function names, outputs) and the deployment's rules
-// (least-privilege IAM with no "*" action or resource, alarms, validation).
+// (least-privilege IAM with no "*" action or resource, alarms, validation),
+// and every resource, data source, argument and nested block against the AWS
+// provider's schema (aws_schema.mjs; the tests at the end of this file).
 // Interpolations stay strings ("${var.x}"); the few names the checks need are
 // resolved from variable defaults and locals by resolve() below.
 
@@ -14,6 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { loadAwsSchema, jsiiName } from './aws_schema.mjs';
 
 const require = createRequire(new URL('../node/package.json', import.meta.url));
 const { parse } = require('@cdktf/hcl2json');
@@ -202,8 +205,8 @@ test('terraform >= 1.6.0, the AWS provider pinned, region and default tags from 
   const aws = only(tf.required_providers, 'required_providers').aws;
   assert.ok(aws, 'required_providers has no aws');
   assert.equal(aws.source, 'hashicorp/aws');
-  // 6.28+: aws_lambda_permission.invoked_via_function_url (used below).
-  assert.equal(aws.version, '~> 6.28', 'aws provider version constraint');
+  // Which releases it must admit: the schema tests at the end of this file.
+  assert.match(aws.version ?? '', /^~> 6\.\d+$/, 'aws provider version constraint: "~> 6.Y"');
   const provider = only(config().provider.aws, 'provider "aws"');
   assert.equal(provider.region, '${var.aws_region}');
   const tags = block(provider, 'default_tags', 'provider aws').tags;
@@ -513,65 +516,241 @@ test('outputs: the original three names', () => {
 });
 
 // ---------------------------------------------------------------------------
-// Argument names: hcl2json knows no provider schema, so a misspelt argument
-// would parse. Every argument must be one the AWS provider (v6) defines.
+// The AWS provider's schema. hcl2json knows none, so a misspelt argument would
+// parse; these tests check every resource, data source, argument and nested
+// block against hashicorp/aws's own schema, read from the jsii assembly of
+// @cdktf/provider-aws by aws_schema.mjs (Terraform and its provider registry
+// are not needed).
 // ---------------------------------------------------------------------------
 
-const META = ['count', 'for_each', 'depends_on', 'provider', 'lifecycle'];
-const KNOWN = {
-  resource: {
-    aws_dynamodb_table: ['name', 'billing_mode', 'hash_key', 'range_key', 'attribute', 'global_secondary_index', 'local_secondary_index',
-      'server_side_encryption', 'point_in_time_recovery', 'ttl', 'deletion_protection_enabled', 'stream_enabled', 'stream_view_type',
-      'table_class', 'tags', 'read_capacity', 'write_capacity'],
-    aws_cloudwatch_log_group: ['name', 'retention_in_days', 'kms_key_id', 'log_group_class', 'skip_destroy', 'tags'],
-    aws_iam_role: ['name', 'description', 'assume_role_policy', 'max_session_duration', 'path', 'permissions_boundary', 'tags'],
-    aws_iam_role_policy: ['name', 'role', 'policy'],
-    aws_lambda_function: ['function_name', 'description', 'role', 'runtime', 'handler', 'architectures', 'filename', 'source_code_hash',
-      'package_type', 'memory_size', 'timeout', 'reserved_concurrent_executions', 'environment', 'logging_config', 'ephemeral_storage',
-      'tracing_config', 'publish', 'tags'],
-    aws_lambda_function_url: ['function_name', 'authorization_type', 'cors', 'invoke_mode', 'qualifier'],
-    aws_lambda_permission: ['statement_id', 'action', 'function_name', 'principal', 'function_url_auth_type', 'invoked_via_function_url',
-      'qualifier', 'source_arn', 'source_account'],
-    aws_cloudwatch_metric_alarm: ['alarm_name', 'alarm_description', 'namespace', 'metric_name', 'dimensions', 'statistic',
-      'extended_statistic', 'period', 'evaluation_periods', 'datapoints_to_alarm', 'comparison_operator', 'threshold',
-      'treat_missing_data', 'alarm_actions', 'ok_actions', 'insufficient_data_actions', 'actions_enabled', 'metric_query', 'unit', 'tags'],
-  },
-  data: {
-    aws_iam_policy_document: ['statement', 'source_policy_documents', 'override_policy_documents', 'version', 'policy_id'],
-  },
-};
-const KNOWN_BLOCKS = {
-  attribute: ['name', 'type'],
-  global_secondary_index: ['name', 'hash_key', 'range_key', 'projection_type', 'non_key_attributes', 'read_capacity', 'write_capacity'],
-  server_side_encryption: ['enabled', 'kms_key_arn'],
-  point_in_time_recovery: ['enabled', 'recovery_period_in_days'],
-  ttl: ['attribute_name', 'enabled'],
-  environment: ['variables'],
-  cors: ['allow_origins', 'allow_methods', 'allow_headers', 'expose_headers', 'allow_credentials', 'max_age'],
-  statement: ['sid', 'effect', 'actions', 'resources', 'principals', 'not_actions', 'not_resources', 'not_principals', 'condition'],
-  principals: ['type', 'identifiers'],
-  default_tags: ['tags'],
+// The provider release that assembly describes (@cdktf/provider-aws 21.22.1,
+// pinned in tests/node/package.json). A new package means revisiting NEWER.
+const SCHEMA_VERSION = '6.25.0';
+
+// Arguments used here that hashicorp/aws added after SCHEMA_VERSION, as
+// "<resource|data>.<type>[.<block>...].<argument>", each with the release
+// that added it, from the provider's CHANGELOG.md. The version constraint must
+// admit no release older than any of them.
+const NEWER = {
+  // "## 6.28.0 (January 7, 2026)": "resource/aws_lambda_permission: Add
+  // `invoked_via_function_url` argument" (hashicorp/terraform-provider-aws#44858).
+  'resource.aws_lambda_permission.invoked_via_function_url': '6.28.0',
 };
 
-test('every argument is one the AWS provider defines (catches misspellings)', () => {
-  const check = (body, allowed, where) => {
-    for (const [key, value] of Object.entries(body)) {
-      assert.ok(allowed.includes(key) || META.includes(key), `${where}: unknown argument "${key}"`);
-      if (KNOWN_BLOCKS[key] && Array.isArray(value) && value.every((v) => v && typeof v === 'object' && !Array.isArray(v))) {
-        for (const nested of value) check(nested, KNOWN_BLOCKS[key], `${where}.${key}`);
+// Terraform's own meta-arguments, allowed at the top of a block only.
+const META = {
+  resource: ['count', 'for_each', 'depends_on', 'lifecycle', 'provider'],
+  data: ['count', 'for_each', 'depends_on', 'lifecycle', 'provider'],
+  provider: ['alias'],
+};
+
+let schemaError = null;
+const awsSchemaLoaded = (() => {
+  try {
+    return loadAwsSchema();
+  } catch (e) {
+    schemaError = e;
+    return null;
+  }
+})();
+
+function awsSchema() {
+  if (schemaError) throw new Error(`the AWS provider schema did not load (scripts/setup.sh test installs it): ${schemaError.message}`);
+  return awsSchemaLoaded;
+}
+
+// "6.28" or "6.28.0" -> [6, 28, 0].
+function version(text) {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(text);
+  assert.ok(m, `"${text}" is not a version X.Y or X.Y.Z`);
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+}
+const compareVersions = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+const show = (v) => v.join('.');
+
+// The releases a Terraform version constraint admits, as { low, high }: the
+// lowest one, and the first release above all of them (null: no bound).
+// Reads comma-separated ~>, >=, >, =, <=, < clauses (pre-releases ignored).
+function admittedRange(constraint) {
+  let low = [0, 0, 0];
+  let high = null;
+  const atLeast = (v) => {
+    if (compareVersions(v, low) > 0) low = v;
+  };
+  const below = (v) => {
+    if (!high || compareVersions(v, high) < 0) high = v;
+  };
+  for (const clause of constraint.split(',')) {
+    const m = /^\s*(~>|>=|<=|>|<|=)?\s*([0-9.]+)\s*$/.exec(clause);
+    assert.ok(m, `version constraint "${constraint}": cannot read "${clause.trim()}"`);
+    const [, op = '=', text] = m;
+    const v = version(text);
+    const next = [v[0], v[1], v[2] + 1];
+    // ~> 6.28 admits 6.28.0 up to 7.0.0; ~> 6.28.1 admits 6.28.1 up to 6.29.0.
+    const pessimisticBound = text.split('.').length === 3 ? [v[0], v[1] + 1, 0] : [v[0] + 1, 0, 0];
+    if (['~>', '>=', '='].includes(op)) atLeast(v);
+    if (op === '>') atLeast(next);
+    if (op === '~>') below(pessimisticBound);
+    if (op === '=' || op === '<=') below(next);
+    if (op === '<') below(v);
+  }
+  return { low, high };
+}
+
+function awsConstraint() {
+  const tf = only(config().terraform, 'terraform block');
+  const aws = only(tf.required_providers, 'required_providers').aws;
+  assert.ok(aws?.version, 'required_providers.aws has no version constraint');
+  return aws.version;
+}
+
+// The known name nearest to a misspelt one, if it is close (edit distance <= 3).
+function nearest(name, known) {
+  const distance = (a, b) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const [best] = known.map((k) => [distance(name, k), k]).sort((x, y) => x[0] - y[0]);
+  return best && best[0] <= 3 ? ` (did you mean "${best[1]}"?)` : '';
+}
+
+// Checks one block's body against its schema: every key is an argument or
+// nested block of the schema (or one of `meta`, or listed in NEWER), every
+// required one is present, nested blocks likewise. `where` names the block in
+// messages (aws_lambda_permission.ingest_public_invoke.x), `path` in NEWER
+// (resource.aws_lambda_permission.x). Problems are appended to `problems`, NEWER
+// entries met are added to `newerUsed`.
+function checkBody(body, schema, { where, path, meta, problems, newerUsed }) {
+  for (const [key, value] of Object.entries(body)) {
+    if (meta.includes(key)) continue;
+    const block = schema.blocks[key];
+    if (block) {
+      // hcl2json gives blocks as arrays of bodies; `x = { ... }` as one object.
+      // Anything else is an expression ("${...}") that only Terraform can check.
+      for (const nested of Array.isArray(value) ? value : [value]) {
+        if (nested && typeof nested === 'object' && !Array.isArray(nested)) {
+          checkBody(nested, block.schema, { where: `${where}.${key}`, path: `${path}.${key}`, meta: [], problems, newerUsed });
+        }
+      }
+    } else if (!schema.arguments[key]) {
+      if (`${path}.${key}` in NEWER) newerUsed.add(`${path}.${key}`);
+      else {
+        const known = [...Object.keys(schema.arguments), ...Object.keys(schema.blocks)];
+        problems.push(`${where}: "${key}" is no argument or block of hashicorp/aws ${SCHEMA_VERSION} here${nearest(key, known)}`);
       }
     }
-  };
-  for (const kind of ['resource', 'data']) {
-    for (const [type, byName] of Object.entries(config()[kind])) {
-      assert.ok(KNOWN[kind][type], `${kind} type ${type} is not covered by this test's argument list: add it`);
-      for (const [name, blocks] of Object.entries(byName)) check(blocks[0], KNOWN[kind][type], `${type}.${name}`);
+  }
+  for (const [name, entry] of [...Object.entries(schema.arguments), ...Object.entries(schema.blocks)]) {
+    if (entry.required && !(name in body)) {
+      problems.push(`${where}: required ${name in schema.blocks ? 'block' : 'argument'} "${name}" is missing`);
     }
   }
-  check(only(config().provider.aws, 'provider aws'), ['region', 'default_tags'], 'provider.aws');
+}
+
+const schemaOfType = (kind, type) => (kind === 'resource' ? awsSchema().resource(type) : awsSchema().dataSource(type));
+
+test(`the provider schema read is hashicorp/aws ${SCHEMA_VERSION}; NEWER holds only arguments it lacks, from later releases`, () => {
+  assert.equal(awsSchema().providerVersion, SCHEMA_VERSION,
+    `${awsSchema().file} describes hashicorp/aws ${awsSchema().providerVersion}; NEWER is relative to ${SCHEMA_VERSION}: revisit NEWER, then SCHEMA_VERSION`);
+  for (const [path, added] of Object.entries(NEWER)) {
+    assert.ok(compareVersions(version(added), version(SCHEMA_VERSION)) > 0, `NEWER ${path}: ${added} is not after ${SCHEMA_VERSION}`);
+    const [kind, type, ...names] = path.split('.');
+    let schema = schemaOfType(kind, type);
+    assert.ok(schema, `NEWER ${path}: hashicorp/aws ${SCHEMA_VERSION} has no ${kind} ${type}`);
+    for (const name of names.slice(0, -1)) {
+      schema = schema.blocks[name]?.schema;
+      assert.ok(schema, `NEWER ${path}: no block "${name}" in hashicorp/aws ${SCHEMA_VERSION}`);
+    }
+    const argument = names.at(-1);
+    assert.ok(!(argument in schema.arguments) && !(argument in schema.blocks),
+      `NEWER ${path}: hashicorp/aws ${SCHEMA_VERSION} has it already; remove it from NEWER`);
+  }
+});
+
+test(`every resource, data source, argument and nested block is one of hashicorp/aws ${SCHEMA_VERSION} (or NEWER), with every required one`, () => {
+  const problems = [];
+  const newerUsed = new Set();
+  for (const kind of ['resource', 'data']) {
+    for (const [type, byName] of Object.entries(config()[kind])) {
+      const schema = schemaOfType(kind, type);
+      if (!schema) {
+        problems.push(`${kind} "${type}": hashicorp/aws ${SCHEMA_VERSION} has no such ${kind === 'data' ? 'data source' : 'resource type'}`);
+        continue;
+      }
+      for (const [name, blocks] of Object.entries(byName)) {
+        for (const body of blocks) {
+          checkBody(body, schema, { where: `${kind === 'data' ? 'data.' : ''}${type}.${name}`, path: `${kind}.${type}`, meta: META[kind], problems, newerUsed });
+        }
+      }
+    }
+  }
+  for (const [name, blocks] of Object.entries(config().provider)) {
+    if (name !== 'aws') problems.push(`provider "${name}": only the AWS provider is checked here`);
+    else for (const body of blocks) checkBody(body, awsSchema().provider(), { where: 'provider.aws', path: 'provider', meta: META.provider, problems, newerUsed });
+  }
+  assert.ok(problems.length === 0, `infrastructure/*.tf against the AWS provider's schema:\n  ${problems.join('\n  ')}`);
+  const unused = Object.keys(NEWER).filter((path) => !newerUsed.has(path));
+  assert.deepEqual(unused, [], 'NEWER lists arguments no .tf file uses: remove them');
+});
+
+test('the AWS provider constraint admits only releases that have every argument used, within one major version', () => {
+  const constraint = awsConstraint();
+  const { low, high } = admittedRange(constraint);
+  const needed = [[SCHEMA_VERSION, 'the schema these tests check against'],
+    ...Object.entries(NEWER).map(([path, added]) => [added, `which added ${path}`])];
+  for (const [release, why] of needed) {
+    assert.ok(compareVersions(low, version(release)) >= 0,
+      `hashicorp/aws "${constraint}" admits ${show(low)}, older than ${release} (${why}): raise the constraint`);
+  }
+  const major = version(SCHEMA_VERSION)[0];
+  assert.ok(high && compareVersions(high, [major + 1, 0, 0]) <= 0,
+    `hashicorp/aws "${constraint}" admits ${major + 1}.0.0 or later, which may drop arguments checked against ${SCHEMA_VERSION}: use "~> ${major}.Y"`);
+});
+
+test('the constraint reader: ~>, >=, >, =, <, <= and commas', () => {
+  const range = (c) => { const { low, high } = admittedRange(c); return [show(low), high && show(high)]; };
+  assert.deepEqual(range('~> 6.28'), ['6.28.0', '7.0.0']);
+  assert.deepEqual(range('~> 6.28.1'), ['6.28.1', '6.29.0']);
+  assert.deepEqual(range('>= 6.28, < 7.0'), ['6.28.0', '7.0.0']);
+  assert.deepEqual(range('> 6.27.9, <= 6.40.0'), ['6.27.10', '6.40.1']);
+  assert.deepEqual(range('6.30.0'), ['6.30.0', '6.30.1']);
+  assert.deepEqual(range('>= 6.0'), ['6.0.0', null]);
+  assert.throws(() => admittedRange('!= 6.28.0'), /cannot read/);
+});
+
+test('the jsii names of every type used agree with the Terraform names read from the registry links', () => {
+  // The names come from the links; this checks the links were read right,
+  // by jsii's own naming, over every argument of every type used (nested too).
+  const mismatched = [];
+  const seen = new Set();
+  const walk = (schema, where) => {
+    if (seen.has(schema)) return;
+    seen.add(schema);
+    for (const [name, entry] of [...Object.entries(schema.arguments), ...Object.entries(schema.blocks)]) {
+      // cdktf renames a few reserved words by appending "Attribute" (node -> nodeAttribute).
+      if (entry.jsii !== jsiiName(name) && entry.jsii !== `${jsiiName(name)}Attribute`) mismatched.push(`${where}.${name} (jsii: ${entry.jsii})`);
+    }
+    for (const [name, block] of Object.entries(schema.blocks)) walk(block.schema, `${where}.${name}`);
+  };
+  for (const kind of ['resource', 'data']) {
+    for (const type of Object.keys(config()[kind])) if (schemaOfType(kind, type)) walk(schemaOfType(kind, type), type);
+  }
+  walk(awsSchema().provider(), 'provider.aws');
+  assert.ok(seen.size > 10, `only ${seen.size} schemas walked`);
+  assert.deepEqual(mismatched, [], 'Terraform names that do not round-trip to their jsii property names');
+});
+
+test('variables and outputs use only their own keys; every resource reference names a resource that exists', () => {
+  const check = (body, allowed, where) => {
+    for (const key of Object.keys(body)) assert.ok(allowed.includes(key), `${where}: unknown argument "${key}"`);
+  };
   for (const [name, blocks] of Object.entries(config().variable)) check(blocks[0], ['description', 'type', 'default', 'validation', 'sensitive', 'nullable'], `variable.${name}`);
   for (const [name, blocks] of Object.entries(config().output)) check(blocks[0], ['description', 'value', 'sensitive'], `output.${name}`);
-  // Every interpolated resource reference names a resource that exists.
   for (const s of strings({ r: config().resource, d: config().data, o: config().output, l: config().locals })) {
     for (const m of s.matchAll(/\b(data\.)?(aws_[a-z0-9_]+)\.([a-z0-9_]+)\b/g)) {
       const [, isData, type, name] = m;
