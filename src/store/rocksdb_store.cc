@@ -35,6 +35,9 @@ constexpr auto kMonitorInterval = std::chrono::seconds(1);
 constexpr size_t kMemtableBytes = 32 << 20;
 constexpr int kMaxOpenFiles = 256;
 constexpr uint64_t kInfoLogBytes = 16 << 20;
+// A writable open that fails with less free space than this failed for want
+// of room (ENOSPC), not because the data dir is unusable.
+constexpr uint64_t kFullDiskBytes = 4 << 20;
 
 rocksdb::CompressionType BestCompression() {
   auto supported = rocksdb::GetSupportedCompressions();
@@ -87,10 +90,9 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   Status opened = Status::Unavailable("");
   if (store->CheckDiskSpace(/*quiet=*/true)) {
     opened = store->OpenWritable();
-    if (!opened.ok() && !store->disk_low_ &&
-        opened.message().find("No space") == std::string::npos) {
-      return opened;
-    }
+    auto now = store->dir_->Space();
+    const bool disk_full = now.ok() && now.value().free_bytes < kFullDiskBytes;
+    if (!opened.ok() && !disk_full) return opened;  // unusable for another reason
   }
   if (!opened.ok()) {
     store->failed_ = !store->disk_low_;
