@@ -21,6 +21,8 @@ struct ServeOptions {
   std::string aws_region;         // "": from the environment, as the AWS tools
   std::string dynamodb_endpoint;  // "": from the environment, as the AWS SDKs
   int dynamodb_index_shards = 1;
+  std::string cors_origins;   // "": same-origin pages only; "*" or a list (api::CorsPolicy)
+  std::string allowed_hosts;  // "": the defaults of api::HostPolicy::ForServer; "*" or a list
 };
 
 struct HostPort {
