@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include "api/content_coding.h"
 #include "api/responses.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
@@ -14,10 +15,19 @@ constexpr std::string_view kStoreUnavailable =
 Response Json(int status, std::string body) {
   Response r;
   r.status = status;
-  r.headers.reserve(4);  // these two, and Location or Allow: one allocation
+  // Content-Type, the CORS headers, and Location or Allow: one allocation.
+  r.headers.reserve(4);
   r.headers.push_back({"Content-Type", "application/json"});
-  r.headers.push_back({"Access-Control-Allow-Origin", "*"});
   r.body = std::move(body);
+  return r;
+}
+
+// `r` with the CORS headers the AccessPolicy decided on (see Access): none,
+// "*", or the request's origin, which makes the response vary with Origin.
+Response WithCors(Response r, std::string_view allow_origin) {
+  if (allow_origin.empty()) return r;
+  r.headers.push_back({"Access-Control-Allow-Origin", std::string(allow_origin)});
+  if (allow_origin != "*") r.headers.push_back({"Vary", "Origin"});
   return r;
 }
 
@@ -46,7 +56,6 @@ Response MethodNotAllowed(std::string_view method, std::string allow) {
 Response Preflight(std::string allow) {
   Response r;
   r.status = 204;
-  r.headers.push_back({"Access-Control-Allow-Origin", "*"});
   r.headers.push_back({"Access-Control-Allow-Methods", allow});
   r.headers.push_back({"Access-Control-Allow-Headers", "Content-Type, Authorization"});
   r.headers.push_back({"Access-Control-Max-Age", "86400"});
@@ -55,50 +64,64 @@ Response Preflight(std::string allow) {
 }
 
 void Api::Handle(const Request& req, Done done) {
+  Access access = options_.access.Check(req.method, req.headers);
+  if (access.status != 0) return done(ErrorResponse(access.status, access.error));
+  Route(req, access.allow_origin, std::move(done));
+}
+
+void Api::Route(const Request& req, std::string_view cors, Done done) {
   std::string_view path = PathOf(req.target);
   const std::string_view m = req.method;
   // HEAD is GET without the body; the transport leaves the body out.
   const bool get = m == "GET" || m == "HEAD";
 
   if (path == "/logs") {
-    if (m == "POST") return Ingest(req, std::move(done));
-    if (get) return Recent(std::move(done));
-    if (m == "OPTIONS") return done(Preflight("GET, HEAD, POST, OPTIONS"));
-    return done(MethodNotAllowed(m, "GET, HEAD, POST, OPTIONS"));
+    if (m == "POST") return Ingest(req, cors, std::move(done));
+    if (get) return Recent(cors, std::move(done));
+    if (m == "OPTIONS") return done(WithCors(Preflight("GET, HEAD, POST, OPTIONS"), cors));
+    return done(WithCors(MethodNotAllowed(m, "GET, HEAD, POST, OPTIONS"), cors));
   }
   if (path.size() > kLogsPrefix.size() && path.substr(0, kLogsPrefix.size()) == kLogsPrefix &&
       path.find('/', kLogsPrefix.size()) == std::string_view::npos) {
-    if (get) return GetOne(path.substr(kLogsPrefix.size()), std::move(done));
-    if (m == "OPTIONS") return done(Preflight("GET, HEAD, OPTIONS"));
-    return done(MethodNotAllowed(m, "GET, HEAD, OPTIONS"));
+    if (get) return GetOne(path.substr(kLogsPrefix.size()), cors, std::move(done));
+    if (m == "OPTIONS") return done(WithCors(Preflight("GET, HEAD, OPTIONS"), cors));
+    return done(WithCors(MethodNotAllowed(m, "GET, HEAD, OPTIONS"), cors));
   }
   if (path == "/healthz") {
-    if (get) return Health(std::move(done));
-    if (m == "OPTIONS") return done(Preflight("GET, HEAD, OPTIONS"));
-    return done(MethodNotAllowed(m, "GET, HEAD, OPTIONS"));
+    if (get) return Health(cors, std::move(done));
+    if (m == "OPTIONS") return done(WithCors(Preflight("GET, HEAD, OPTIONS"), cors));
+    return done(WithCors(MethodNotAllowed(m, "GET, HEAD, OPTIONS"), cors));
   }
-  done(ErrorResponse(404,
-                     "No such route. The API is POST /logs, GET /logs, "
-                     "GET /logs/{logId} and GET /healthz."));
+  done(WithCors(ErrorResponse(404,
+                              "No such route. The API is POST /logs, GET /logs, "
+                              "GET /logs/{logId} and GET /healthz."),
+                cors));
 }
 
-void Api::Ingest(const Request& req, Done done) {
+void Api::Ingest(const Request& req, std::string_view cors, Done done) {
+  if (auto coding = UnsupportedContentCoding(req.headers)) {
+    Response r = ErrorResponse(415, "Content-Encoding " + QuotedExcerpt(*coding) +
+                                        " is not supported; send the body uncompressed.");
+    r.headers.push_back({"Accept-Encoding", std::string(kAcceptedContentCodings)});
+    return done(WithCors(std::move(r), cors));
+  }
   auto parsed = ParseIngestRequest(req.body);
-  if (!parsed.ok()) return done(ErrorResponse(400, parsed.status().message()));
+  if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
 
   const int64_t now = NowUnixMillis();
   LogEntry entry{{}, now, parsed.value().severity, std::move(parsed.value().message)};
-  store_.Append(std::move(entry), [done = std::move(done), now](Result<std::string> id) mutable {
-    if (!id.ok()) return done(StoreError(id.status()));
-    Response r = Json(201, CreatedBody(id.value(), now));
-    r.headers.push_back({"Location", "/logs/" + id.value()});
-    done(std::move(r));
-  });
+  store_.Append(std::move(entry),
+                [done = std::move(done), now, cors](Result<std::string> id) mutable {
+                  if (!id.ok()) return done(WithCors(StoreError(id.status()), cors));
+                  Response r = Json(201, CreatedBody(id.value(), now));
+                  r.headers.push_back({"Location", "/logs/" + id.value()});
+                  done(WithCors(std::move(r), cors));
+                });
 }
 
-void Api::Recent(Done done) {
-  store_.Recent(kRecentLimit, [this, done = std::move(done)](Result<EntryList> r) {
-    if (!r.ok()) return done(StoreError(r.status()));
+void Api::Recent(std::string_view cors, Done done) {
+  store_.Recent(kRecentLimit, [this, done = std::move(done), cors](Result<EntryList> r) {
+    if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
     std::shared_ptr<const std::string> body;
     {
       std::lock_guard lock(recent_mu_);
@@ -110,21 +133,21 @@ void Api::Recent(Done done) {
       recent_list_ = r.value();
       recent_body_ = body;
     }
-    done(Json(200, *body));
+    done(WithCors(Json(200, *body), cors));
   });
 }
 
-void Api::GetOne(std::string_view log_id, Done done) {
-  store_.Get(std::string(log_id), [done = std::move(done)](Result<LogEntry> r) {
-    if (!r.ok()) return done(StoreError(r.status()));
-    done(Json(200, EntryBody(r.value())));
+void Api::GetOne(std::string_view log_id, std::string_view cors, Done done) {
+  store_.Get(std::string(log_id), [done = std::move(done), cors](Result<LogEntry> r) {
+    if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
+    done(WithCors(Json(200, EntryBody(r.value())), cors));
   });
 }
 
-void Api::Health(Done done) {
-  if (store_.Healthy()) return done(Json(200, R"({"statusCode":200,"status":"ok"})"));
-  Response r = ErrorResponse(503, "The log store cannot take writes right now.");
-  done(std::move(r));
+void Api::Health(std::string_view cors, Done done) {
+  if (store_.Healthy())
+    return done(WithCors(Json(200, R"({"statusCode":200,"status":"ok"})"), cors));
+  done(WithCors(ErrorResponse(503, "The log store cannot take writes right now."), cors));
 }
 
 }  // namespace logsvc::api

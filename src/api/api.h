@@ -10,6 +10,13 @@
 //   OPTIONS any route      CORS preflight              204
 // HEAD is answered as GET (the transport leaves the body out). Another method
 // on a route is 405 with Allow; another path is 404.
+//
+// Before routing, every request passes the AccessPolicy (access_policy.h):
+// a Host the server does not answer to is 421, an Origin (or another site's
+// Sec-Fetch-Site) it does not allow is 403. The policy also decides the
+// Access-Control-Allow-Origin of every response (none by default). A POST
+// /logs body in a content coding other than identity is 415
+// (content_coding.h).
 #ifndef LOGSVC_API_API_H_
 #define LOGSVC_API_API_H_
 
@@ -20,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "api/access_policy.h"
+#include "api/request_headers.h"
 #include "logsvc/log_store.h"
 
 namespace logsvc::api {
@@ -29,6 +38,7 @@ struct Request {
   std::string_view method;  // "GET", "POST", ...: case-sensitive, as HTTP says
   std::string_view target;  // path, optionally followed by "?query" (ignored)
   std::string body;
+  RequestHeaders headers;  // every header field as received
 };
 
 struct Header {
@@ -49,8 +59,13 @@ Response ErrorResponse(int status, std::string_view error);
 // 405 for `method`, naming the methods in `allow` (also sent as Allow).
 Response MethodNotAllowed(std::string_view method, std::string allow);
 
-// 204 answer to a CORS preflight of a route that takes the methods in `allow`.
+// 204 answer to a CORS preflight of a route that takes the methods in `allow`
+// (Access-Control-Allow-Origin is added as the AccessPolicy decides).
 Response Preflight(std::string allow);
+
+struct ApiOptions {
+  AccessPolicy access;  // default: any Host, same-origin browser requests only
+};
 
 // Thread-safe: any thread may call Handle at any time.
 class Api {
@@ -58,19 +73,24 @@ class Api {
   using Done = std::function<void(Response)>;
 
   // `store` must outlive the Api and every request still in progress.
-  explicit Api(LogStore& store) : store_(store) {}
+  explicit Api(LogStore& store, ApiOptions options = {})
+      : store_(store), options_(std::move(options)) {}
 
   // Handles one request. `done` is called exactly once, on any thread
   // (possibly before Handle returns); see LogStore for the callback contract.
   void Handle(const Request& req, Done done);
 
  private:
-  void Ingest(const Request& req, Done done);
-  void Recent(Done done);
-  void GetOne(std::string_view log_id, Done done);
-  void Health(Done done);
+  // `cors`: the Access-Control-Allow-Origin of the response (Access's
+  // allow_origin), a view that outlives the request.
+  void Route(const Request& req, std::string_view cors, Done done);
+  void Ingest(const Request& req, std::string_view cors, Done done);
+  void Recent(std::string_view cors, Done done);
+  void GetOne(std::string_view log_id, std::string_view cors, Done done);
+  void Health(std::string_view cors, Done done);
 
   LogStore& store_;
+  const ApiOptions options_;
 
   // The last GET /logs body and the list it was made from: while the store
   // hands out the same list, the body is reused instead of re-encoded.

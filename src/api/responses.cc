@@ -76,4 +76,13 @@ std::string ErrorBody(int status, std::string_view error) {
   return out;
 }
 
+std::string QuotedExcerpt(std::string_view value) {
+  constexpr size_t kMax = 100;
+  std::string out = "'";
+  out.append(value.substr(0, kMax));
+  if (value.size() > kMax) out.append("...");
+  out.push_back('\'');
+  return out;
+}
+
 }  // namespace logsvc::api

@@ -24,6 +24,10 @@ std::string EntryBody(const LogEntry& e);
 // {"statusCode":<status>,"error":"<sentence>"}
 std::string ErrorBody(int status, std::string_view error);
 
+// A value a client sent, for an error sentence: in single quotes, cut to its
+// first 100 bytes (then "...") so a reply stays small whatever was sent.
+std::string QuotedExcerpt(std::string_view value);
+
 }  // namespace logsvc::api
 
 #endif  // LOGSVC_API_RESPONSES_H_

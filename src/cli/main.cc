@@ -77,6 +77,17 @@ int main(int argc, char** argv) {
                    "as 512MiB, a percentage such as 5%, or 0; default: the larger of 256MiB "
                    "and 2%)")
       ->envname("LOGSVC_MIN_FREE_DISK");
+  serve
+      ->add_option("--cors-origins", opts.cors_origins,
+                   "Web origins (scheme://host[:port], comma-separated) whose pages may read "
+                   "and add entries, or '*' for any (default: none, same-origin pages only)")
+      ->envname("LOGSVC_CORS_ORIGINS");
+  serve
+      ->add_option("--allowed-hosts", opts.allowed_hosts,
+                   "Host names (comma-separated, no port) answered besides IP addresses, "
+                   "localhost and the --listen host; '*' for any (default on 0.0.0.0 or [::]: "
+                   "any). Stops DNS rebinding")
+      ->envname("LOGSVC_ALLOWED_HOSTS");
   // Left-over words reach us instead of a generic "subcommand required", so
   // the error can name them.
   app.allow_extras(true);

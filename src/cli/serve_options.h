@@ -22,6 +22,8 @@ struct ServeOptions {
   std::string dynamodb_endpoint;  // "": from the environment, as the AWS SDKs
   int dynamodb_index_shards = 1;
   std::string min_free_disk;  // "": the larger of 256 MiB and 2%; see ParseDiskReserve
+  std::string cors_origins;   // "": same-origin pages only; "*" or a list (api::CorsPolicy)
+  std::string allowed_hosts;  // "": the defaults of api::HostPolicy::ForServer; "*" or a list
 };
 
 // The free space the RocksDB store keeps on its disk (--min-free-disk).

@@ -2,20 +2,11 @@
 
 #include <simdjson.h>
 
+#include "core/ascii.h"
 #include "core/utf8.h"
 
 namespace logsvc {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
 
 const char* JsonTypeName(simdjson::dom::element_type t) {
   using T = simdjson::dom::element_type;
@@ -38,12 +29,39 @@ const char* JsonTypeName(simdjson::dom::element_type t) {
   return "of an unknown type";
 }
 
-// Looks up a required string field, or says why it cannot be used.
-Result<std::string_view> RequiredString(simdjson::dom::object obj, const char* name) {
+// The fields we read, found in one pass over the object. A field given
+// twice is refused rather than one of its values picked: parsers disagree on
+// which wins (simdjson's lookup takes the first, Python's json the last), and
+// a body that means different things to different readers is not one we
+// store. Keys compare unescaped ("sever\u0069ty" is "severity"). Repeats of
+// fields we ignore are ignored with them.
+struct Field {
   simdjson::dom::element value;
-  if (obj[name].get(value) != simdjson::SUCCESS) {
+  bool present = false;
+};
+struct Fields {
+  Field severity, message;
+};
+
+Status FindFields(simdjson::dom::object obj, Fields* out) {
+  for (auto [key, value] : obj) {
+    Field* field = key == "severity" ? &out->severity : key == "message" ? &out->message : nullptr;
+    if (field == nullptr) continue;
+    if (field->present) {
+      return Status::InvalidArgument("Field '" + std::string(key) +
+                                     "' appears more than once; send each field once.");
+    }
+    *field = {value, true};
+  }
+  return Status::Ok();
+}
+
+// A required string field, or why it cannot be used.
+Result<std::string_view> RequiredString(const Field& field, const char* name) {
+  if (!field.present) {
     return Status::InvalidArgument(std::string("Missing required field '") + name + "'.");
   }
+  const simdjson::dom::element& value = field.value;
   std::string_view s;
   if (value.get(s) != simdjson::SUCCESS) {
     return Status::InvalidArgument(std::string("Field '") + name + "' must be a string, not " +
@@ -56,7 +74,7 @@ Result<std::string_view> RequiredString(simdjson::dom::object obj, const char* n
 
 bool ParseSeverity(std::string_view name, Severity* out) {
   for (Severity s : {Severity::kInfo, Severity::kWarning, Severity::kError}) {
-    if (EqualsIgnoreCase(name, SeverityName(s))) {
+    if (ascii::EqualsIgnoreCase(name, SeverityName(s))) {
       *out = s;
       return true;
     }
@@ -84,9 +102,11 @@ Result<IngestRequest> ParseIngestRequest(std::string_view body) {
                                    JsonTypeName(doc.type()) + ".");
   }
 
-  auto severity_field = RequiredString(obj, "severity");
+  Fields fields;
+  if (Status s = FindFields(obj, &fields); !s.ok()) return s;
+  auto severity_field = RequiredString(fields.severity, "severity");
   if (!severity_field.ok()) return severity_field.status();
-  auto message_field = RequiredString(obj, "message");
+  auto message_field = RequiredString(fields.message, "message");
   if (!message_field.ok()) return message_field.status();
 
   IngestRequest req{};

@@ -23,7 +23,9 @@ struct IngestRequest {
 //   - "severity": required string, info|warning|error in any letter case;
 //   - "message": required string; trimmed of surrounding white space it is
 //     non-empty and at most kMaxMessageCodePoints code points;
-//   - other fields are ignored.
+//   - "severity" and "message" each appear once: a body that repeats one (also
+//     under an escaped spelling of its name) is refused, naming it;
+//   - other fields are ignored (repeated or not).
 // Thread-safe (uses a per-thread parser).
 Result<IngestRequest> ParseIngestRequest(std::string_view body);
 

@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/container/small_vector.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -198,7 +199,13 @@ class Session : public std::enable_shared_from_this<Session> {
     ++server_.in_flight;
     counted_ = true;
     head_ = req.method() == bhttp::verb::head;
-    api::Request ar{req.method_string(), OriginForm(req.target()), std::move(req.body())};
+    // The header fields, for the Api's checks (Host, Origin, Content-Encoding):
+    // views of the parser's, valid until Handle returns; on the stack for the
+    // usual handful, on the heap until then for more (16 KiB of headers at most).
+    boost::container::small_vector<api::HeaderField, 16> fields;
+    for (const auto& f : req) fields.push_back({f.name_string(), f.value()});
+    api::Request ar{req.method_string(), OriginForm(req.target()), std::move(req.body()),
+                    api::RequestHeaders({fields.data(), fields.size()})};
     // Called on a store thread, or inline: continue on this connection's thread.
     server_.api.Handle(ar, [self = shared_from_this()](api::Response res) {
       self->mailbox_.Deliver(self, std::move(res));

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <future>
 #include <string>
+#include <vector>
 
 #include "api/api.h"
 #include "aws/lambda_runtime.h"
@@ -41,7 +42,8 @@ int InitFailure(aws::LambdaRuntime& runtime, std::string_view type, const std::s
 api::Response Handle(api::Api& api, const lambda::EventRequest& req) {
   std::promise<api::Response> promise;
   auto future = promise.get_future();
-  api.Handle({req.method, req.target, req.body},
+  std::vector<api::HeaderField> fields;
+  api.Handle(lambda::ToApiRequest(req, &fields),
              [&promise](api::Response r) { promise.set_value(std::move(r)); });
   return future.get();
 }
@@ -79,7 +81,10 @@ int main() {
   if (!opened.ok()) {
     return InitFailure(runtime, "Runtime.InvalidConfiguration", opened.status().message());
   }
-  api::Api api(*opened.value());
+  // The original's CORS: any origin, "*" on every response; the Function
+  // URL's host is AWS's.
+  api::Api api(*opened.value(), {.access = {.hosts = api::HostPolicy::AnyHost(),
+                                            .cors = api::CorsPolicy::AnyOrigin()}});
 
   for (;;) {
     auto next = runtime.Next();

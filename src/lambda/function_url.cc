@@ -61,6 +61,13 @@ std::variant<EventRequest, api::Response> RouteEvent(Function function, std::str
     std::string_view path = String(doc, "rawPath");
     if (path.empty()) path = String(http, "path");
     req.target = ApiPath(path);
+    simdjson::dom::object headers;
+    if (!doc["headers"].get(headers)) {
+      for (auto [name, value] : headers) {
+        std::string_view v;
+        if (!value.get(v)) req.headers.emplace_back(name, v);
+      }
+    }
     std::string_view body = String(doc, "body");
     bool base64 = false;
     if (!doc["isBase64Encoded"].get(base64) && base64) {
@@ -99,17 +106,22 @@ std::variant<EventRequest, api::Response> RouteEvent(Function function, std::str
   return req;
 }
 
+api::Request ToApiRequest(const EventRequest& req, std::vector<api::HeaderField>* fields) {
+  fields->clear();
+  for (const auto& [name, value] : req.headers) fields->push_back({name, value});
+  return {req.method, req.target, req.body, api::RequestHeaders(*fields)};
+}
+
 std::string FunctionUrlResponse(const api::Response& response) {
   std::string out = "{\"statusCode\":";
   json::AppendInt(&out, response.status);
-  out += ",\"headers\":{";
-  bool first = true;
+  out += ",\"headers\":{\"Access-Control-Allow-Origin\":\"*\"";
   for (const api::Header& h : response.headers) {
     // Location names a path of the standalone server; a function URL has no
-    // such path (the ingest function does not serve reads).
-    if (h.name == "Location") continue;
-    if (!first) out += ',';
-    first = false;
+    // such path (the ingest function does not serve reads). The CORS origin
+    // is the one above, on every response.
+    if (h.name == "Location" || h.name == "Access-Control-Allow-Origin") continue;
+    out += ',';
     json::AppendString(&out, h.name);
     out += ':';
     json::AppendString(&out, h.value);

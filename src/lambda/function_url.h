@@ -5,7 +5,8 @@
 //
 // Events understood:
 //   - Function URL (payload format 2.0): requestContext.http.method, rawPath,
-//     body, isBase64Encoded;
+//     headers (names lower-case, repeated fields joined with commas), body,
+//     isBase64Encoded;
 //   - a direct invocation (aws lambda invoke, another service) whose event is
 //     the entry itself, {"severity":..., "message":...}, as the original takes
 //     it; an event with a string "body" field uses that body.
@@ -13,13 +14,18 @@
 //   ingest:       POST to "/" or "/logs" (the entry);       other methods 405
 //   read_recent:  GET or HEAD "/" or "/logs" (newest 100),
 //                 "/{logId}" or "/logs/{logId}" (one entry); other methods 405
-// OPTIONS is answered as a CORS preflight by both.
+// OPTIONS is answered as a CORS preflight by both. CORS is the original's:
+// every response says Access-Control-Allow-Origin: * (FunctionUrlResponse),
+// and the Api runs with AnyHost() and AnyOrigin(); what a Function URL itself
+// allows is configured in infrastructure/.
 #ifndef LOGSVC_LAMBDA_FUNCTION_URL_H_
 #define LOGSVC_LAMBDA_FUNCTION_URL_H_
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "api/api.h"
 #include "logsvc/status.h"
@@ -32,21 +38,27 @@ enum class Function { kIngest, kReadRecent };
 // InvalidArgument naming the accepted values otherwise.
 Result<Function> ParseHandler(std::string_view handler);
 
-// An event turned into a request for the Api (which takes views of method
-// and target, so these own them).
+// An event turned into a request for the Api (which takes views of method,
+// target and headers, so these own them).
 struct EventRequest {
   std::string method;
   std::string target;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // name, value
 };
+
+// The api::Request for `req`, its views pointing into `req` and `fields`
+// (filled here); both must outlive the request.
+api::Request ToApiRequest(const EventRequest& req, std::vector<api::HeaderField>* fields);
 
 // Routes one event: the request to hand to the Api, or the response to send
 // as it is (a method or path this function does not take, a body that is not
 // valid base64).
 std::variant<EventRequest, api::Response> RouteEvent(Function function, std::string_view event);
 
-// The Function URL response document: statusCode, headers, body (a string),
-// isBase64Encoded false.
+// The Function URL response document: statusCode, headers (with
+// Access-Control-Allow-Origin: *, as the original sends on every response),
+// body (a string), isBase64Encoded false.
 std::string FunctionUrlResponse(const api::Response& response);
 
 }  // namespace logsvc::lambda

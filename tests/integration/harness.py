@@ -426,10 +426,11 @@ def split_responses(data):
 
 
 class Server:
-    """A running `logsvc serve` on 127.0.0.1:<free port>. `store`: "default"
+    """A running `logsvc serve` on 127.0.0.1:<free port> (or `listen`:<free port>,
+    e.g. 0.0.0.0; the tests still connect to 127.0.0.1). `store`: "default"
     (what LOGSVC_TEST_STORE says), None (RocksDB) or a DynamoStore."""
 
-    def __init__(self, data_dir, args=(), env=None, store="default"):
+    def __init__(self, data_dir, args=(), env=None, store="default", listen=HOST):
         self.data_dir = data_dir
         self.store = store_under_test(data_dir) if store == "default" else store
         self.stderr_lines = []
@@ -444,7 +445,7 @@ class Server:
         if self.store is None and "--min-free-disk" not in args:
             store_args = ["--min-free-disk", TEST_MIN_FREE_DISK]
         self.proc = subprocess.Popen(
-            [logsvc_bin(), "serve", "--listen", HOST + ":0", "--data-dir", data_dir]
+            [logsvc_bin(), "serve", "--listen", listen + ":0", "--data-dir", data_dir]
             + store_args + list(args),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             env=child_env(store_env))
@@ -472,9 +473,9 @@ class Server:
                                      "('logsvc started'): %r" % self.stderr_lines)
             raise AssertionError("logsvc did not start: %r" % self.stderr_lines)
         host, _, port = self.started["listen"].rpartition(":")
-        if host != HOST:
+        if host != listen:
             self.kill()
-            raise AssertionError("logsvc listens on %r, not %s" % (self.started["listen"], HOST))
+            raise AssertionError("logsvc listens on %r, not %s" % (self.started["listen"], listen))
         self.port = int(port)
 
     def _read_stderr(self):
@@ -535,20 +536,22 @@ class LogsvcTestCase(unittest.TestCase):
         self.addCleanup(d.cleanup)
         return os.path.join(d.name, "data")
 
-    def start_server(self, data_dir=None, args=(), env=None, store="default"):
+    def start_server(self, data_dir=None, args=(), env=None, store="default", listen=HOST):
         """A server on `data_dir` (a fresh one by default) with the store under
         test (or `store`: None for RocksDB, a DynamoStore), killed after the test."""
-        server = Server(data_dir or self.make_data_dir(), args, env, store)
+        server = Server(data_dir or self.make_data_dir(), args, env, store, listen)
         self.addCleanup(server.kill)
         return server
 
     # Assertions on replies.
 
-    def assertJsonReply(self, reply, status, keys=None):
-        """Status, the JSON headers, statusCode in the body; returns the body."""
+    def assertJsonReply(self, reply, status, keys=None, allow_origin=None):
+        """Status, the JSON headers, statusCode in the body; returns the body.
+        `allow_origin`: the Access-Control-Allow-Origin the reply must carry;
+        None (what `logsvc serve` does without --cors-origins): none at all."""
         self.assertEqual(reply.status, status, reply)
         self.assertEqual(reply.header("Content-Type"), "application/json", reply)
-        self.assertEqual(reply.header("Access-Control-Allow-Origin"), "*", reply)
+        self.assertEqual(reply.header("Access-Control-Allow-Origin"), allow_origin, reply)
         self.assertEqual(int(reply.header("Content-Length")), len(reply.body))
         body = reply.json()
         self.assertIsInstance(body, dict, reply)
@@ -558,9 +561,9 @@ class LogsvcTestCase(unittest.TestCase):
             self.assertEqual(set(body), set(keys), reply)
         return body
 
-    def assertErrorReply(self, reply, status):
+    def assertErrorReply(self, reply, status, allow_origin=None):
         """An error reply: {"statusCode": status, "error": "<a sentence>"}."""
-        body = self.assertJsonReply(reply, status, ERROR_KEYS)
+        body = self.assertJsonReply(reply, status, ERROR_KEYS, allow_origin)
         self.assertIsInstance(body["error"], str, reply)
         self.assertGreaterEqual(len(body["error"].strip()), 10, reply)
         return body

@@ -1,6 +1,7 @@
 """The HTTP API through real requests: ingest and read back, every refusal,
 the newest-100 window, CORS, and JSON escaping over the wire."""
 
+import gzip
 import json
 import socket
 import unittest
@@ -208,6 +209,10 @@ BAD_BODIES = [
     ("utf8 latin-1 text", '{"severity":"info","message":"caf\u00e9"}'.encode("latin-1")),
     ("utf8 invalid in a key", b'{"sev\xffrity":"info","message":"x"}'),
     ("utf8 invalid in severity", b'{"severity":"info\xff","message":"x"}'),
+    # Repeated fields: parsers disagree on which value wins (Python: the last).
+    ("severity twice", b'{"severity":"info","severity":"error","message":"x"}'),
+    ("message twice", b'{"severity":"info","message":"x","message":"y"}'),
+    ("severity twice, once escaped", b'{"severity":"info","sever\\u0069ty":"error","message":"x"}'),
 ]
 
 
@@ -250,6 +255,44 @@ class BadRequestTest(LogsvcTestCase):
                 error = self.assertErrorReply(self.server.request("POST", "/logs", body), 400)
                 self.assertIn(word.lower(), error["error"].lower())
         self.assertNothingStored()
+
+    def test_repeated_field_is_refused_naming_it(self):
+        for field, body in [
+                ("severity", b'{"severity":"error","message":"x","severity":"info"}'),
+                ("message", b'{"message":"a","severity":"info","message":"b"}')]:
+            with self.subTest(field):
+                error = self.assertErrorReply(self.server.request("POST", "/logs", body), 400)
+                self.assertEqual(error["error"], "Field '%s' appears more than once; send each "
+                                 "field once." % field)
+        self.assertNothingStored()
+        # Fields we ignore may repeat: they are ignored.
+        reply = self.server.request(
+            "POST", "/logs", b'{"severity":"info","tag":1,"message":"tagged","tag":2}')
+        created = self.assertJsonReply(reply, 201, CREATED_KEYS)
+        self.assertEqual(self.get_one(self.server, created["logId"])["message"], "tagged")
+
+    def test_content_encoding_other_than_identity_is_415(self):
+        plain = valid_body("plain")
+        cases = [
+            ("gzip body", gzip.compress(plain), "gzip", "gzip"),
+            ("plain body labelled br", plain, "br", "br"),
+            ("plain body labelled zstd", plain, "zstd", "zstd"),
+            ("a list", plain, "identity, GZIP", "GZIP"),
+        ]
+        for name, body, encoding, named in cases:
+            with self.subTest(name):
+                reply = self.server.request("POST", "/logs", body,
+                                            headers={"Content-Encoding": encoding})
+                error = self.assertErrorReply(reply, 415)
+                self.assertEqual(error["error"], "Content-Encoding '%s' is not supported; send "
+                                 "the body uncompressed." % named)
+                self.assertEqual(reply.header("Accept-Encoding"), "identity")
+        self.assertNothingStored()
+        for encoding in ("identity", "Identity"):
+            with self.subTest(encoding):
+                reply = self.server.request("POST", "/logs", valid_body(encoding),
+                                            headers={"Content-Encoding": encoding})
+                self.assertJsonReply(reply, 201, CREATED_KEYS)
 
     def test_message_length_limit_counts_code_points(self):
         accepted = [
@@ -311,12 +354,16 @@ class BadRequestTest(LogsvcTestCase):
         self.assertNothingStored()
 
     def test_options_preflight(self):
+        # A page of an origin listed in --cors-origins asks before a POST with
+        # a JSON body; test_cross_origin has the origins that are not listed.
+        server = self.start_server(args=["--cors-origins", "https://example.test"])
+        seed = self.ingest(server, "info", "seed entry")
         browser = {"Origin": "https://example.test", "Access-Control-Request-Method": "POST",
                    "Access-Control-Request-Headers": "content-type"}
         cases = [("/logs", {"GET", "HEAD", "POST", "OPTIONS"}),
-                 ("/logs/" + self.seed["logId"], {"GET", "HEAD", "OPTIONS"}),
+                 ("/logs/" + seed["logId"], {"GET", "HEAD", "OPTIONS"}),
                  ("/healthz", {"GET", "HEAD", "OPTIONS"})]
-        conn = self.server.connection()
+        conn = server.connection()
         self.addCleanup(conn.close)
         for path, methods in cases:
             with self.subTest(path=path):
@@ -324,7 +371,9 @@ class BadRequestTest(LogsvcTestCase):
                 self.assertEqual(reply.status, 204)
                 self.assertEqual(reply.body, b"")
                 self.assertIn(reply.header("Content-Length"), (None, "0"))
-                self.assertEqual(reply.header("Access-Control-Allow-Origin"), "*")
+                self.assertEqual(reply.header("Access-Control-Allow-Origin"),
+                                 "https://example.test")
+                self.assertEqual(reply.header("Vary"), "Origin")
                 for name in ("Access-Control-Allow-Methods", "Access-Control-Allow-Headers"):
                     self.assertIsNotNone(reply.header(name), "no %s header" % name)
                 allowed = {m.strip() for m in reply.header("Access-Control-Allow-Methods").split(",")}
@@ -334,7 +383,7 @@ class BadRequestTest(LogsvcTestCase):
                 self.assertIn("content-type", headers)
                 # The connection goes on after a body-less 204.
                 self.assertJsonReply(send(conn, "GET", "/healthz"), 200)
-        self.assertNothingStored()
+        self.assertEqual([e["logId"] for e in self.recent(server)], [seed["logId"]])
 
     def test_body_over_limit_is_413_and_server_goes_on(self):
         server = self.start_server(args=["--max-body-bytes", "100"])
@@ -382,7 +431,7 @@ class BadRequestTest(LogsvcTestCase):
     def test_expect_100_continue(self):
         # What curl does before a large body: wait for "100 Continue", then send it.
         body = valid_body("sent after 100 Continue")
-        head = (b"POST /logs HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        head = (b"POST /logs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 b"Expect: 100-continue\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
                 % len(body))
         responses = split_responses(raw_exchange(self.server.port, [head, body], pause=0.2))
@@ -394,7 +443,7 @@ class BadRequestTest(LogsvcTestCase):
         # Part of the body with the header, the rest later: the server parses
         # what came with the header and then waits for the remainder.
         body = valid_body("arrived in three pieces")
-        head = (b"POST /logs HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        head = (b"POST /logs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
         parts = [head + body[:10], body[10:25], body[25:]]
         responses = split_responses(raw_exchange(self.server.port, parts, pause=0.2))
@@ -405,12 +454,12 @@ class BadRequestTest(LogsvcTestCase):
     def test_pipelined_requests_answered_in_order(self):
         def post(message):
             body = valid_body(message)
-            return (b"POST /logs HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            return (b"POST /logs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-        stream = (post("pipelined 1") + b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"
-                  + post("pipelined 2") + b"POST /logs HTTP/1.1\r\nHost: test\r\n"
+        stream = (post("pipelined 1") + b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                  + post("pipelined 2") + b"POST /logs HTTP/1.1\r\nHost: localhost\r\n"
                   b"Content-Length: 2\r\n\r\n[]" + post("pipelined 3")
-                  + b"GET /logs HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+                  + b"GET /logs HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         responses = split_responses(raw_exchange(self.server.port, [stream]))
         self.assertEqual([r[0].split()[1] for r in responses],
                          ["201", "200", "201", "400", "201", "200"])
@@ -426,8 +475,8 @@ class BadRequestTest(LogsvcTestCase):
     # A response to HEAD has headers only: body bytes would be read as the
     # start of the next response on a keep-alive connection.
     def test_head_response_has_no_body(self):
-        stream = (b"HEAD /healthz HTTP/1.1\r\nHost: test\r\n\r\n"
-                  b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        stream = (b"HEAD /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                  b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         data = raw_exchange(self.server.port, [stream])
         head, _, rest = data.partition(b"\r\n\r\n")
         self.assertTrue(head.startswith(b"HTTP/1.1 "), data[:100])

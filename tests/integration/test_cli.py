@@ -50,7 +50,8 @@ class CliTest(LogsvcTestCase):
         self.assertEqual(result.returncode, 0)
         out = result.stdout.decode()
         for flag in ("--listen", "--data-dir", "--threads", "--max-body-bytes", "--access-log",
-                     "LOGSVC_MAX_BODY_BYTES"):
+                     "LOGSVC_MAX_BODY_BYTES", "--cors-origins", "LOGSVC_CORS_ORIGINS",
+                     "--allowed-hosts", "LOGSVC_ALLOWED_HOSTS"):
             self.assertIn(flag, out)
 
     def test_version(self):
@@ -77,6 +78,14 @@ class CliTest(LogsvcTestCase):
             (["serve", "--listen", "no-port", "--data-dir", data_dir], "no-port"),
             (["serve", "--listen", "127.0.0.1:99999", "--data-dir", data_dir], "99999"),
             (["serve", "--listen", "127.0.0.1:http", "--data-dir", data_dir], None),
+            (serve + ["--cors-origins", "app.example.com"], "'app.example.com'"),
+            (serve + ["--cors-origins", "ftp://app.example.com"], "--cors-origins"),
+            (serve + ["--cors-origins", "https://app.example.com/logs"], "--cors-origins"),
+            (serve + ["--cors-origins", "null"], "'null'"),
+            (serve + ["--cors-origins", "*,https://app.example.com"], "--cors-origins"),
+            (serve + ["--allowed-hosts", "logs.example.com:8080"], "'logs.example.com:8080'"),
+            (serve + ["--allowed-hosts", "https://logs.example.com"], "--allowed-hosts"),
+            (serve + ["--allowed-hosts", "*,logs.example.com"], "--allowed-hosts"),
         ]
         for args, mention in cases:
             with self.subTest(args=args):
@@ -149,8 +158,12 @@ class CliTest(LogsvcTestCase):
         self.assertTrue(os.path.isdir(data_dir))
 
     def test_bad_env_value_exits_2(self):
-        self.assertUsageError(["serve", "--listen", "127.0.0.1:0", "--data-dir",
-                               self.make_data_dir()], env={"LOGSVC_MAX_BODY_BYTES": "lots"})
+        for name, value in (("LOGSVC_MAX_BODY_BYTES", "lots"),
+                            ("LOGSVC_CORS_ORIGINS", "app.example.com"),
+                            ("LOGSVC_ALLOWED_HOSTS", "bad name")):
+            with self.subTest(name):
+                self.assertUsageError(["serve", "--listen", "127.0.0.1:0", "--data-dir",
+                                       self.make_data_dir()], env={name: value}, mention=value)
 
     @rocksdb_only("checks the data dir is created (test_dynamodb checks DynamoDB's line)")
     def test_started_line(self):

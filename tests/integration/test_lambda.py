@@ -27,6 +27,7 @@ status if anything leaked).
 
 import base64
 import copy
+import gzip
 import json
 import os
 import shutil
@@ -71,9 +72,10 @@ def five_fields(item):
 _template = None
 
 
-def url_event(method, path, body=None, base64_encoded=False):
+def url_event(method, path, body=None, base64_encoded=False, headers=None):
     """A Function URL event (payload format 2.0): AWS's sample with this method,
-    path (rawPath and requestContext.http.path) and body (absent when None)."""
+    path (rawPath and requestContext.http.path), body (absent when None) and
+    `headers` added (names lower-case, as Lambda passes them)."""
     global _template
     if _template is None:
         if not os.path.isfile(EVENT_TEMPLATE):
@@ -97,6 +99,8 @@ def url_event(method, path, body=None, base64_encoded=False):
         event["body"] = body
         event["isBase64Encoded"] = base64_encoded
         event["headers"]["content-type"] = "application/json"
+    for name, value in (headers or {}).items():
+        event["headers"][name.lower()] = value
     return event
 
 
@@ -258,8 +262,8 @@ class Function:
                                      % (inv.request_id, inv.taken.is_set(), self.output()))
         return inv
 
-    def url(self, method, path, body=None, base64_encoded=False):
-        return self.invoke(url_event(method, path, body, base64_encoded))
+    def url(self, method, path, body=None, base64_encoded=False, headers=None):
+        return self.invoke(url_event(method, path, body, base64_encoded, headers))
 
     def wait(self, timeout=EXIT_TIMEOUT):
         """The exit status; AssertionError if it does not exit within `timeout`."""
@@ -388,9 +392,9 @@ class LambdaCases:
             self.assertLessEqual(body["timestamp"], now_ms() + 5)
         return body
 
-    def assertSameAsServer(self, inv, method, path, body):
+    def assertSameAsServer(self, inv, method, path, body, headers=None):
         """The function answers as `logsvc serve` does (status and body, byte for byte)."""
-        reply = self.reference().request(method, path, body)
+        reply = self.reference().request(method, path, body, headers)
         doc = inv.response
         self.assertEqual(doc["statusCode"], reply.status, doc)
         self.assertEqual(doc["body"], reply.body.decode("utf-8"), "%r vs the server's" % doc)
@@ -456,12 +460,32 @@ class LambdaCases:
             ("invalid JSON in base64", b64("{not json"), True, "{not json"),
             ("unknown severity in base64", b64({"severity": "debug", "message": "x"}), True,
              {"severity": "debug", "message": "x"}),
+            ("repeated severity", '{"severity":"info","severity":"error","message":"x"}', False,
+             '{"severity":"info","severity":"error","message":"x"}'),
         ]
         for name, sent, encoded, plain in bad:
             with self.subTest(bad=name):
                 inv = fn.url("POST", "/", sent, base64_encoded=encoded)
                 self.assertUrlResponse(inv, 400, ERROR_KEYS)
                 self.assertSameAsServer(inv, "POST", "/logs", plain)
+        # Bodies in a content coding: 415 with the server's words, nothing stored.
+        entry = json.dumps({"severity": "info", "message": "compressed"}).encode()
+        for name, sent, encoded, encoding in [
+                ("gzip", b64(gzip.compress(entry)), True, "gzip"),
+                ("plain body labelled br", entry, False, "br")]:
+            with self.subTest(content_encoding=name):
+                inv = fn.url("POST", "/", sent, base64_encoded=encoded,
+                             headers={"Content-Encoding": encoding})
+                headers, _ = self.assertUrlResponse(inv, 415, ERROR_KEYS)
+                self.assertEqual(headers.get("accept-encoding"), "identity")
+                self.assertSameAsServer(inv, "POST", "/logs", entry,
+                                        headers={"Content-Encoding": encoding})
+        # The original's CORS: any page may use the function (its URL's CORS
+        # settings, in infrastructure/, are what restrict it).
+        body = self.assertCreated(fn.url("POST", "/", {"severity": "info", "message": "page"},
+                                         headers={"Origin": "https://any.example",
+                                                  "Sec-Fetch-Site": "cross-site"}))
+        created[body["logId"]] = ("info", "page", body["timestamp"])
         for sent in ("not base64!", "!!!!", "eyJzZXZlcml0eSI6ImluZm8i"[:-1]):
             with self.subTest(invalid_base64=sent):
                 inv = fn.url("POST", "/", sent, base64_encoded=True)

@@ -18,17 +18,20 @@ class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(nullptr); }
 
-  void Open(rocksdb::Env* env) {
+  void Open(rocksdb::Env* env, ApiOptions options = {}) {
+    api_.reset();
     store_.reset();
     auto r = store::RocksDbStore::Open({.path = dir_.path(), .env = env});
     ASSERT_TRUE(r.ok()) << r.status().message();
     store_ = std::move(r).value();
-    api_.emplace(*store_);
+    api_.emplace(*store_, std::move(options));
   }
 
-  Response Call(std::string_view method, std::string_view target, std::string body = "") {
+  Response Call(std::string_view method, std::string_view target, std::string body = "",
+                std::vector<HeaderField> headers = {}) {
     std::promise<Response> p;
-    api_->Handle({method, target, std::move(body)}, [&](Response r) { p.set_value(std::move(r)); });
+    api_->Handle({method, target, std::move(body), RequestHeaders(headers)},
+                 [&](Response r) { p.set_value(std::move(r)); });
     return p.get_future().get();
   }
 
@@ -39,10 +42,11 @@ class ApiTest : public ::testing::Test {
     return std::nullopt;
   }
 
-  static simdjson::dom::element Json(simdjson::dom::parser& parser, const Response& r) {
-    simdjson::dom::element doc;
-    EXPECT_EQ(parser.parse(r.body).get(doc), simdjson::SUCCESS) << r.body;
-    return doc;
+  // The body parsed; a body that is not JSON makes every lookup in it fail
+  // (an error, not a crash).
+  static simdjson::simdjson_result<simdjson::dom::element> Json(simdjson::dom::parser& parser,
+                                                                const Response& r) {
+    return parser.parse(r.body);
   }
 
   // Asserts the status is also in the body, as the original design sends it.
@@ -53,7 +57,13 @@ class ApiTest : public ::testing::Test {
     ASSERT_EQ(Json(parser, r)["statusCode"].get(code), simdjson::SUCCESS) << r.body;
     EXPECT_EQ(code, status);
     EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/json");
-    EXPECT_EQ(HeaderOf(r, "Access-Control-Allow-Origin"), "*");
+  }
+
+  static std::string ErrorOf(const Response& r) {
+    simdjson::dom::parser parser;
+    std::string_view error;
+    EXPECT_EQ(Json(parser, r)["error"].get(error), simdjson::SUCCESS) << r.body;
+    return std::string(error);
   }
 
   int64_t Count() {
@@ -139,7 +149,7 @@ TEST_F(ApiTest, RoutesMethodsAndPreflight) {
   Response pre = Call("OPTIONS", "/logs");
   EXPECT_EQ(pre.status, 204);
   EXPECT_TRUE(pre.body.empty());
-  EXPECT_EQ(HeaderOf(pre, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(HeaderOf(pre, "Access-Control-Allow-Origin"), std::nullopt);
   EXPECT_EQ(HeaderOf(pre, "Access-Control-Allow-Methods"), "GET, HEAD, POST, OPTIONS");
   EXPECT_TRUE(HeaderOf(pre, "Access-Control-Allow-Headers"));
 
@@ -158,6 +168,93 @@ TEST_F(ApiTest, StoreFailureIs503AndHealthzSaysSo) {
   EXPECT_EQ(Count(), 1) << "no 201, and nothing stored";
   fs->SetFailing(false);
   store_.reset();  // before env goes away
+}
+
+// The default policy (logsvc serve without --cors-origins): no CORS header on
+// any response, and a foreign Origin refused before routing, so nothing is
+// stored and nothing is read.
+TEST_F(ApiTest, DefaultRefusesForeignOriginsBeforeRouting) {
+  const std::string entry = R"({"severity":"info","message":"from a page"})";
+  ExpectStatus(Call("POST", "/logs", entry), 201);
+  EXPECT_EQ(HeaderOf(Call("GET", "/logs"), "Access-Control-Allow-Origin"), std::nullopt);
+
+  const std::vector<HeaderField> evil = {{"Host", "127.0.0.1:8080"},
+                                         {"origin", "https://evil.example"}};
+  using Pairs = std::vector<std::pair<std::string_view, std::string_view>>;
+  for (auto [method, target] :
+       Pairs{{"POST", "/logs"}, {"GET", "/logs"}, {"OPTIONS", "/logs"}, {"DELETE", "/nowhere"}}) {
+    Response r = Call(method, target, entry, evil);
+    ExpectStatus(r, 403);
+    EXPECT_EQ(ErrorOf(r),
+              "Web pages from the origin 'https://evil.example' may not use this server; list "
+              "that origin in --cors-origins to allow them.");
+    EXPECT_EQ(HeaderOf(r, "Access-Control-Allow-Origin"), std::nullopt);
+  }
+  // Same origin: the page came from this server.
+  ExpectStatus(Call("POST", "/logs", entry,
+                    {{"Host", "127.0.0.1:8080"}, {"Origin", "http://127.0.0.1:8080"}}),
+               201);
+  EXPECT_EQ(Count(), 2);
+}
+
+TEST_F(ApiTest, ListedOriginsGetTheirOriginBackAndVary) {
+  auto cors = CorsPolicy::Parse("https://app.example");
+  ASSERT_TRUE(cors.ok());
+  Open(nullptr, {.access = {.cors = cors.value()}});
+  const std::vector<HeaderField> app = {{"Origin", "https://app.example"}};
+  Response created = Call("POST", "/logs", R"({"severity":"info","message":"m"})", app);
+  ExpectStatus(created, 201);
+  EXPECT_EQ(HeaderOf(created, "Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_EQ(HeaderOf(created, "Vary"), "Origin");
+  EXPECT_TRUE(HeaderOf(created, "Location"));
+  Response pre = Call("OPTIONS", "/logs", "", app);
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(HeaderOf(pre, "Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_EQ(HeaderOf(pre, "Access-Control-Allow-Methods"), "GET, HEAD, POST, OPTIONS");
+  // Without an Origin (curl, shippers): no CORS header.
+  EXPECT_EQ(HeaderOf(Call("GET", "/healthz"), "Access-Control-Allow-Origin"), std::nullopt);
+}
+
+TEST_F(ApiTest, AnyOriginSaysStarOnEveryResponse) {
+  Open(nullptr, {.access = {.cors = CorsPolicy::AnyOrigin()}});
+  for (Response r : {Call("GET", "/logs"), Call("GET", "/nope", "", {{"Origin", "null"}}),
+                     Call("POST", "/logs", "{}", {{"Origin", "https://any.example"}})}) {
+    EXPECT_EQ(HeaderOf(r, "Access-Control-Allow-Origin"), "*") << r.body;
+    EXPECT_EQ(HeaderOf(r, "Vary"), std::nullopt);
+  }
+}
+
+TEST_F(ApiTest, UnknownHostIs421BeforeRouting) {
+  auto hosts = HostPolicy::ForServer("127.0.0.1", "");
+  ASSERT_TRUE(hosts.ok());
+  Open(nullptr, {.access = {.hosts = hosts.value()}});
+  Response r = Call("POST", "/logs", R"({"severity":"info","message":"rebound"})",
+                    {{"Host", "attacker.example:8080"}});
+  ExpectStatus(r, 421);
+  EXPECT_EQ(ErrorOf(r),
+            "This server does not answer to the Host 'attacker.example:8080'; add that name "
+            "to --allowed-hosts to allow it.");
+  ExpectStatus(Call("GET", "/healthz", "", {{"Host", "localhost:8080"}}), 200);
+  EXPECT_EQ(Count(), 0);
+}
+
+TEST_F(ApiTest, ContentEncodingOtherThanIdentityIs415) {
+  const std::string entry = R"({"severity":"info","message":"m"})";
+  using Pairs = std::vector<std::pair<std::string_view, std::string_view>>;
+  for (auto [encoding, named] :
+       Pairs{{"gzip", "gzip"}, {"br", "br"}, {"identity, GZIP", "GZIP"}, {" , zstd", "zstd"}}) {
+    Response r = Call("POST", "/logs", entry, {{"Content-Encoding", encoding}});
+    ExpectStatus(r, 415);
+    EXPECT_EQ(ErrorOf(r), "Content-Encoding '" + std::string(named) +
+                              "' is not supported; send the body uncompressed.");
+    EXPECT_EQ(HeaderOf(r, "Accept-Encoding"), "identity");
+  }
+  EXPECT_EQ(Count(), 0);
+  ExpectStatus(Call("POST", "/logs", entry, {{"content-encoding", "Identity"}}), 201);
+  ExpectStatus(Call("POST", "/logs", entry, {{"Content-Encoding", ""}}), 201);
+  // Reads carry no body: their Content-Encoding is not looked at.
+  ExpectStatus(Call("GET", "/logs", "", {{"Content-Encoding", "gzip"}}), 200);
+  EXPECT_EQ(Count(), 2);
 }
 
 }  // namespace

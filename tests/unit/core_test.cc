@@ -75,7 +75,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadBody{"{\"severity\":\"info\",\"message\":\" \\t\\n\\r \"}",
                 "Field 'message' must not be empty."},
         BadBody{"{\"severity\":\"info\",\"message\":\"\xE3\x80\x80\xC2\xA0\"}",
-                "Field 'message' must not be empty."}),
+                "Field 'message' must not be empty."},
+        // Parsers disagree on which of two values wins: refused, not guessed.
+        BadBody{R"({"severity":"info","severity":"error","message":"x"})",
+                "Field 'severity' appears more than once; send each field once."},
+        BadBody{R"({"message":"x","severity":"info","message":"y"})",
+                "Field 'message' appears more than once; send each field once."},
+        BadBody{R"({"severity":"info","sever\u0069ty":"error","message":"x"})",
+                "Field 'severity' appears more than once; send each field once."},
+        BadBody{R"({"severity":"info","message":"x","message":5})",
+                "Field 'message' appears more than once; send each field once."}),
     [](const ::testing::TestParamInfo<BadBody>& param) {
       return "case" + std::to_string(param.index);
     });
@@ -85,6 +94,12 @@ TEST(IngestRequest, AcceptsTheOriginalExample) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r.value().severity, Severity::kError);
   EXPECT_EQ(r.value().message, "Database connection timeout");
+}
+
+TEST(IngestRequest, RepeatsOfIgnoredFieldsAreIgnored) {
+  auto r = ParseIngestRequest(R"({"severity":"info","tag":1,"message":"m","tag":{"a":2}})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().message, "m");
 }
 
 TEST(IngestRequest, SeverityInAnyLetterCase) {
