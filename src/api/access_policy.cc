@@ -41,6 +41,25 @@ bool IsWildcardAddress(std::string_view s) {
          std::all_of(ip.bytes.begin(), ip.bytes.end(), [](unsigned char b) { return b == 0; });
 }
 
+// A dotted-quad IPv4 address ("127.0.0.1"), as browsers write one in Host.
+// By hand rather than with inet_pton: it runs on every request, and
+// inet_pton wants a NUL-terminated copy (it was a third of the check's time).
+bool IsIpv4(std::string_view s) {
+  for (int part = 1;; ++part) {
+    size_t digits = 0;
+    unsigned value = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') {
+      if (++digits > 3) return false;
+      value = value * 10 + static_cast<unsigned>(s[digits - 1] - '0');
+    }
+    if (digits == 0 || value > 255) return false;
+    s.remove_prefix(digits);
+    if (s.empty()) return part == 4;
+    if (s.front() != '.' || part == 4) return false;
+    s.remove_prefix(1);
+  }
+}
+
 // Letters, digits, '-', '_' and dots: a DNS name as people write them.
 bool IsHostName(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
@@ -83,7 +102,7 @@ std::optional<Authority> ParseAuthority(std::string_view s) {
     rest = colon == std::string_view::npos ? std::string_view() : s.substr(colon);
     if (!a.host.empty() && a.host.back() == '.') a.host.remove_suffix(1);
     if (!IsHostName(a.host)) return std::nullopt;
-    a.ip = IpFamily(a.host) == AF_INET;
+    a.ip = IsIpv4(a.host);
   }
   if (!rest.empty()) {
     if (rest.front() != ':' || !IsPort(rest.substr(1))) return std::nullopt;

@@ -37,8 +37,9 @@ TEST(HostPolicy, LoopbackServerAnswersAddressesLocalhostAndItsListenHostOnly) {
   }
   for (std::string_view host :
        {"attacker.example", "attacker.example:8080", "localhost.attacker.example",
-        "127.0.0.1.attacker.example", "1.2.3.4.5", "[::1", "[localhost]:80", "::1", "localhost:80x",
-        "localhost:99999", "local host", ":8080"}) {
+        "127.0.0.1.attacker.example", "1.2.3.4.5", "1.2.3", "1.2.3.256", "1..2.3", "1.2.3.1000",
+        "[::1", "[localhost]:80", "::1", "localhost:80x", "localhost:99999", "local host",
+        ":8080"}) {
     EXPECT_FALSE(p.Allows(host)) << host;
   }
   EXPECT_EQ(p.Describe(), "IP addresses,localhost");
