@@ -110,7 +110,10 @@ void Api::Recent(Done done) {
       recent_list_ = r.value();
       recent_body_ = body;
     }
-    done(Json(200, *body));
+    // Shared, not copied: each connection still writing it holds the same bytes.
+    Response response = Json(200, {});
+    response.shared_body = std::move(body);
+    done(std::move(response));
   });
 }
 

@@ -28,4 +28,9 @@ Result<HostPort> ParseListenAddress(const std::string& listen) {
   return HostPort{host, static_cast<uint16_t>(port)};
 }
 
+uint64_t DefaultMaxConnections(uint64_t descriptors) {
+  if (descriptors < kReservedDescriptors + kMinConnections) return kMinConnections;
+  return descriptors - kReservedDescriptors;
+}
+
 }  // namespace logsvc::cli

@@ -51,8 +51,9 @@ TEST(ParseHandler, NamesBothFunctionsAndRefusesOthers) {
 }
 
 TEST(RouteEvent, FunctionUrlPostWithPlainBody) {
-  EventRequest r = Request(Function::kIngest,
-                           UrlEvent("POST", "/", R"({\"severity\":\"info\",\"message\":\"m\"})", false));
+  EventRequest r =
+      Request(Function::kIngest,
+              UrlEvent("POST", "/", R"({\"severity\":\"info\",\"message\":\"m\"})", false));
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.target, "/logs");
   EXPECT_EQ(r.body, R"({"severity":"info","message":"m"})");
@@ -105,8 +106,7 @@ TEST(RouteEvent, EachFunctionTakesOnlyItsMethods) {
 TEST(RouteEvent, ReadRecentPaths) {
   EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/", "", false)).target, "/logs");
   EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/logs", "", false)).target, "/logs");
-  EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/abc", "", false)).target,
-            "/logs/abc");
+  EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/abc", "", false)).target, "/logs/abc");
   EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("HEAD", "/logs/abc", "", false)).target,
             "/logs/abc");
 }
@@ -127,6 +127,16 @@ TEST(FunctionUrlResponse, CarriesStatusHeadersAndBodyAsAString) {
   EXPECT_TRUE(doc["headers"]["Location"].error());  // no such path on a function URL
   EXPECT_EQ(std::string_view(doc["body"]), r.body);
   EXPECT_FALSE(bool(doc["isBase64Encoded"]));
+}
+
+TEST(FunctionUrlResponse, SendsASharedBody) {
+  api::Response r;
+  r.status = 200;
+  r.shared_body = std::make_shared<const std::string>(R"({"statusCode":200,"count":0,"logs":[]})");
+  const std::string out = FunctionUrlResponse(r);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(std::string_view(doc["body"]), *r.shared_body);
 }
 
 }  // namespace
