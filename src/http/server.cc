@@ -153,7 +153,7 @@ namespace {
 
 // One connection: read a request, hand it to the Api, write the response,
 // repeat while keep-alive. Lives as long as an operation holds a shared_ptr.
-class Session : public std::enable_shared_from_this<Session>, public IdleConnections::Node {
+class Session final : public std::enable_shared_from_this<Session>, public IdleConnections::Node {
  public:
   Session(Socket socket, ReplyMailbox& mailbox, IdleConnections& idle, SessionContext& server)
       : stream_(std::move(socket)), mailbox_(mailbox), idle_(idle), server_(server) {

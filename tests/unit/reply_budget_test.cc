@@ -62,7 +62,7 @@ TEST(ReplyBudget, ClaimAnywayGoesOverAndIsReleased) {
   EXPECT_EQ(budget.held(), 10u);
 }
 
-struct FakeConnection : IdleConnections::Node {
+struct FakeConnection final : IdleConnections::Node {
   void Evict() override { evicted = true; }
   bool evicted = false;
 };
