@@ -133,7 +133,10 @@ void Api::Recent(std::string_view cors, Done done) {
       recent_list_ = r.value();
       recent_body_ = body;
     }
-    done(WithCors(Json(200, *body), cors));
+    // Shared, not copied: each connection still writing it holds the same bytes.
+    Response response = Json(200, {});
+    response.shared_body = std::move(body);
+    done(WithCors(std::move(response), cors));
   });
 }
 

@@ -49,7 +49,13 @@ struct Header {
 struct Response {
   int status = 200;
   std::vector<Header> headers;  // Content-Type and CORS included
-  std::string body;             // empty for 204
+  std::string body;             // empty for 204, and when shared_body is set
+  // A body many responses send unchanged (GET /logs), shared instead of
+  // copied into each: set instead of `body`, never modified.
+  std::shared_ptr<const std::string> shared_body;
+
+  // The bytes to send: the shared body if there is one, else `body`.
+  std::string_view Body() const { return shared_body ? *shared_body : body; }
 };
 
 // A response with an error body, for failures found before routing (a body

@@ -47,6 +47,27 @@ int main(int argc, char** argv) {
       ->envname("LOGSVC_MAX_BODY_BYTES")
       ->check(CLI::Range(uint64_t{1}, uint64_t{64} << 20))
       ->capture_default_str();
+  serve
+      ->add_option("--max-connections", opts.max_connections,
+                   "Open connections at most; past it a new one closes the oldest idle one, or "
+                   "is refused (default: the file descriptor limit, raised to its hard limit, "
+                   "less 512 for the store)")
+      ->envname("LOGSVC_MAX_CONNECTIONS")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 24));
+  serve
+      ->add_option("--max-pending-response-bytes", opts.max_pending_response_bytes,
+                   "Response bodies held for clients that have not read them, in total (one "
+                   "shared GET /logs body counted once); past it a reply is a 503")
+      ->envname("LOGSVC_MAX_PENDING_RESPONSE_BYTES")
+      ->check(CLI::Range(uint64_t{1} << 16, uint64_t{1} << 40))
+      ->capture_default_str();
+  serve
+      ->add_option("--write-timeout", opts.write_timeout_seconds,
+                   "Seconds a reply may make no progress (a client not reading) before its "
+                   "connection is closed")
+      ->envname("LOGSVC_WRITE_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   serve->add_flag("--access-log", opts.access_log, "Log every request (one JSON line each)")
       ->envname("LOGSVC_ACCESS_LOG");
   serve

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <thread>
@@ -21,6 +22,19 @@ int ConfigError(const std::string& what) {
   return 2;
 }
 
+// Raises the soft limit on open files to the hard one, as servers do (the
+// soft one is often 1024); returns the limit in force.
+uint64_t RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? uint64_t{1} << 20 : limit.rlim_cur;
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& options) {
@@ -37,6 +51,9 @@ int RunServe(const ServeOptions& options) {
   // threads on two cores wait out scheduler ticks) and gained no ingest speed.
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   const int threads = options.threads > 0 ? options.threads : std::max(1, cores - 1);
+  const uint64_t descriptors = RaiseDescriptorLimit();
+  const uint64_t max_connections =
+      options.max_connections > 0 ? options.max_connections : DefaultMaxConnections(descriptors);
 
   // Signals are taken by one thread with sigwait(); every other thread,
   // including those RocksDB and the server start, inherits this mask.
@@ -76,6 +93,9 @@ int RunServe(const ServeOptions& options) {
   server_options.threads = threads;
   server_options.max_body_bytes = options.max_body_bytes;
   server_options.access_log = options.access_log;
+  server_options.max_connections = max_connections;
+  server_options.max_pending_response_bytes = options.max_pending_response_bytes;
+  server_options.write_timeout = std::chrono::seconds(options.write_timeout_seconds);
   http::Server server(server_options, api);
   if (Status s = server.Listen(); !s.ok()) return ConfigError(s.message());
 
@@ -97,6 +117,10 @@ int RunServe(const ServeOptions& options) {
     }
     started.Int("threads", threads)
         .Int("max_body_bytes", static_cast<int64_t>(options.max_body_bytes))
+        .Int("max_connections", static_cast<int64_t>(max_connections))
+        .Int("max_pending_response_bytes", static_cast<int64_t>(options.max_pending_response_bytes))
+        .Int("write_timeout_s", options.write_timeout_seconds)
+        .Int("file_descriptors", static_cast<int64_t>(descriptors))
         .Bool("access_log", options.access_log)
         .Str("cors_origins", api_options.access.cors.Describe())
         .Str("allowed_hosts", api_options.access.hosts.Describe());
@@ -104,6 +128,11 @@ int RunServe(const ServeOptions& options) {
   if (rocks && !rocks->Healthy()) {
     log::Warn("store cannot take writes at start; answering 503 to writes until it can")
         .Str("reason", rocks->UnhealthyReason());
+  }
+  if (max_connections > DefaultMaxConnections(descriptors)) {
+    log::Warn("--max-connections leaves the store too few of the file descriptor limit")
+        .Int("max_connections", static_cast<int64_t>(max_connections))
+        .Int("file_descriptors", static_cast<int64_t>(descriptors));
   }
   if (dynamo && !dynamo->unreachable_at_start().empty()) {
     log::Warn("dynamodb unreachable at start; answering 503 until it answers")

@@ -63,4 +63,9 @@ Result<DiskReserve> ParseDiskReserve(const std::string& text) {
   return bad();
 }
 
+uint64_t DefaultMaxConnections(uint64_t descriptors) {
+  if (descriptors < kReservedDescriptors + kMinConnections) return kMinConnections;
+  return descriptors - kReservedDescriptors;
+}
+
 }  // namespace logsvc::cli

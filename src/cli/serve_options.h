@@ -15,6 +15,9 @@ struct ServeOptions {
   std::string data_dir = "./data";
   int threads = 0;  // 0: one per core but one (at least one)
   uint64_t max_body_bytes = 1 << 20;
+  uint64_t max_connections = 0;  // 0: DefaultMaxConnections of the descriptor limit
+  uint64_t max_pending_response_bytes = uint64_t{256} << 20;
+  int write_timeout_seconds = 10;
   bool access_log = false;
   std::string store = "rocksdb";  // or "dynamodb"
   std::string dynamodb_table;
@@ -45,6 +48,17 @@ struct HostPort {
 
 // "127.0.0.1:8080", "[::1]:8080", "localhost:0". kInvalidArgument if malformed.
 Result<HostPort> ParseListenAddress(const std::string& listen);
+
+// File descriptors kept for everything but client connections: the store's
+// files (RocksDB's max_open_files: 256), its logs, the DynamoDB client's
+// sockets, the listener.
+constexpr uint64_t kReservedDescriptors = 512;
+// The connection cap however low the descriptor limit.
+constexpr uint64_t kMinConnections = 64;
+
+// The default --max-connections for a process that may open `descriptors`
+// files: all but kReservedDescriptors, and at least kMinConnections.
+uint64_t DefaultMaxConnections(uint64_t descriptors);
 
 }  // namespace logsvc::cli
 

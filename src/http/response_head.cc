@@ -35,7 +35,7 @@ void FormatResponseHead(const api::Response& response, unsigned version, bool ke
   }
   if (!HasNoContent(response.status)) {
     out->append("Content-Length: ");
-    AppendNumber(out, response.body.size());
+    AppendNumber(out, response.Body().size());
     out->append("\r\n");
   }
   // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 the reverse.

@@ -21,8 +21,8 @@ namespace logsvc::http {
 //   "HTTP/1.<minor> <status> <reason>\r\n", each of `response.headers`,
 //   "Content-Length: <body size>\r\n" unless the status carries no body (1xx,
 //   204, 304), the Connection header HTTP/1.<minor> needs to say `keep_alive`,
-//   then the empty line. The body is not included: send `response.body` after
-//   it, or nothing for a HEAD request (the length still is the GET body's).
+//   then the empty line. The body is not included: send `response.Body()`
+//   after it, or nothing for a HEAD request (the length still is the GET body's).
 // `version` is Beast's encoding: 10 for HTTP/1.0, 11 for HTTP/1.1. Header
 // names and values come from api::Api and must not contain CR or LF.
 void FormatResponseHead(const api::Response& response, unsigned version, bool keep_alive,

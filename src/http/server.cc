@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -13,6 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "http/idle_connections.h"
+#include "http/reply_budget.h"
+#include "http/request_framing.h"
 #include "http/response_head.h"
 #include "util/log.h"
 
@@ -27,18 +32,45 @@ using tcp = net::ip::tcp;
 // type-erased any_io_executor costs a copy on every operation.
 using Socket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
 
+// The most a connection holds of a request that is not yet parsed: the
+// header, then a chunk-size line with its extensions, or the trailer. Beast
+// bounds only the header; the read buffer's size bounds the rest.
 constexpr uint32_t kHeaderLimit = 16 * 1024;
 // After a reply that closes the connection, how long and how much we keep
 // reading (and discarding) so the client sees our reply and not a reset.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 8 << 20;
 
+// Whether an event that can repeat every few milliseconds (accept failing,
+// connections refused) begins an episode worth a log line: events less than
+// a minute apart are one episode, said once.
+class Episode {
+ public:
+  bool Begins() {
+    const auto now = std::chrono::steady_clock::now();
+    const bool begins = !last_ || now - *last_ > std::chrono::minutes(1);
+    last_ = now;
+    return begins;
+  }
+
+ private:
+  std::optional<std::chrono::steady_clock::time_point> last_;
+};
+
+constexpr std::string_view kOverBudget =
+    "The server holds too many replies that clients have not read; try again later.";
+
 // What every connection needs from the server.
 struct SessionContext {
+  SessionContext(ServerOptions o, api::Api& a)
+      : opts(std::move(o)), api(a), budget(opts.max_pending_response_bytes) {}
+
   const ServerOptions opts;
   api::Api& api;
-  std::atomic<int> in_flight{0};      // requests read and not yet answered
-  std::atomic<bool> draining{false};  // stopping: close connections after their reply
+  ReplyBudget budget;                  // response bytes held for clients, in total
+  std::atomic<size_t> connections{0};  // open, counted from accept to close
+  std::atomic<int> in_flight{0};       // requests read and not yet answered
+  std::atomic<bool> draining{false};   // stopping: close connections after their reply
 };
 
 class Session;
@@ -70,12 +102,18 @@ class Server::Impl {
  public:
   Impl(ServerOptions o, api::Api& a) : ctx{std::move(o), a} {
     for (int i = 0; i < std::max(1, ctx.opts.threads); ++i) {
+      idle.push_back(std::make_unique<IdleConnections>());
       contexts.push_back(std::make_unique<net::io_context>(1));
       mailboxes.push_back(std::make_unique<ReplyMailbox>(*contexts.back()));
       guards.push_back(net::make_work_guard(*contexts.back()));
     }
     acceptor.emplace(*contexts[0]);
+    accept_timer.emplace(*contexts[0]);
     drain_timer.emplace(*contexts[0]);
+    api::Response refusal =
+        api::ErrorResponse(503, "The server has as many connections as it takes; try again later.");
+    FormatResponseHead(refusal, 11, false, &refusal_bytes);
+    refusal_bytes += refusal.body;
   }
 
   Status Listen();
@@ -86,16 +124,28 @@ class Server::Impl {
 
  private:
   void Accept();
+  void OnAcceptError(const beast::error_code& ec);
+  void OnAccepted(std::unique_ptr<Socket> socket, size_t index);
+  void Refuse(Socket& socket);
   void WaitForDrain();
 
+  // Declared before the contexts: sessions destroyed with a context unlist themselves.
+  std::vector<std::unique_ptr<IdleConnections>> idle;  // one per context
   std::vector<std::unique_ptr<net::io_context>> contexts;
   std::vector<std::unique_ptr<ReplyMailbox>> mailboxes;  // one per context
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<net::steady_timer> accept_timer;
   std::optional<net::steady_timer> drain_timer;
   std::chrono::steady_clock::time_point drain_deadline;
   size_t next_context = 0;
   std::atomic<bool> stop_requested{false};
+  std::string refusal_bytes;  // the 503 for a connection over the cap, head and body
+  Episode refusals;
+  // accept() failing (out of descriptors, usually): the wait before the next
+  // try, zero after one that worked.
+  std::chrono::milliseconds accept_backoff{0};
+  Episode accept_failures;
 
   friend class Server;
 };
@@ -104,19 +154,28 @@ namespace {
 
 // One connection: read a request, hand it to the Api, write the response,
 // repeat while keep-alive. Lives as long as an operation holds a shared_ptr.
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public std::enable_shared_from_this<Session>, public IdleConnections::Node {
  public:
-  Session(Socket socket, ReplyMailbox& mailbox, SessionContext& server)
-      : stream_(std::move(socket)), mailbox_(mailbox), server_(server) {
+  Session(Socket socket, ReplyMailbox& mailbox, IdleConnections& idle, SessionContext& server)
+      : stream_(std::move(socket)), mailbox_(mailbox), idle_(idle), server_(server) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    // Replies are first written without waiting (WriteNow).
+    stream_.socket().non_blocking(true, ec);
+  }
+  ~Session() {
+    idle_.Remove(this);
+    server_.connections.fetch_sub(1, std::memory_order_relaxed);
   }
 
   void Start() { ReadHeader(); }
 
   // Sends the Api's response; on this connection's I/O thread only.
   void Complete(api::Response r) { Reply(std::move(r), false); }
+
+  // Closes an idle connection to make room for a new one (IdleConnections).
+  void Evict() override { stream_.close(); }
 
  private:
   void ReadHeader() {
@@ -125,15 +184,52 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(server_.opts.max_body_bytes);
     stream_.expires_after(server_.opts.idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+    if (buffer_.size() > 0) {  // pipelined: the next request is here already
+      BeginRequest();
+      return ParseHeader();
+    }
+    // Idle until the first bytes of the next request arrive: the first to be
+    // closed if the server runs out of connections meanwhile.
+    idle_.Add(this);
+    stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, kHeaderLimit)),
+                            beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+  }
+
+  void OnFirstBytes(beast::error_code ec, size_t n) {
+    idle_.Remove(this);
+    if (ec) return OnReadError(ec);
+    buffer_.commit(n);
+    BeginRequest();
+    ParseHeader();
+  }
+
+  // A request's first bytes are here: its duration counts from now.
+  void BeginRequest() {
+    if (server_.opts.access_log) started_ = std::chrono::steady_clock::now();
+  }
+
+  // Parses the header from what is buffered, reading more only if it is not all there.
+  void ParseHeader() {
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec == bhttp::error::need_more) {
+      return bhttp::async_read_header(
+          stream_, buffer_, *parser_,
+          beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+    }
+    OnHeader(ec, 0);
   }
 
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
+    auto& req = parser_->get();
+    if (auto bad = CheckFraming(req.base(), parser_->chunked())) {
+      version_ = req.version();
+      return Reply(api::ErrorResponse(bad->status, bad->error), /*force_close=*/true);
+    }
     // curl and others send "Expect: 100-continue" before a large body and
     // wait a second for it unless told to go on.
-    if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       continue_.emplace(bhttp::status::continue_, 11);
       return bhttp::async_write(stream_, *continue_,
                                 [self = shared_from_this()](beast::error_code ec2, size_t) {
@@ -175,14 +271,27 @@ class Session : public std::enable_shared_from_this<Session> {
                                       std::to_string(server_.opts.max_body_bytes) + " bytes."),
           /*force_close=*/true);
     }
-    if (ec == bhttp::error::header_limit) {
+    if (ec == bhttp::error::header_limit ||
+        (ec == bhttp::error::buffer_overflow && !parser_->is_header_done())) {
       return Reply(api::ErrorResponse(431, "Request headers are larger than 16 KiB."), true);
+    }
+    if (ec == bhttp::error::buffer_overflow) {
+      // A chunked body whose unparsed part filled the buffer (kHeaderLimit).
+      const auto* p = static_cast<const char*>(buffer_.data().data());
+      if (OverflowIsTrailer({p, buffer_.size()})) {
+        return Reply(api::ErrorResponse(431, "The chunked body's trailer is larger than 16 KiB."),
+                     true);
+      }
+      return Reply(api::ErrorResponse(400,
+                                      "A chunk-size line with its chunk extensions is longer "
+                                      "than 16 KiB."),
+                   true);
     }
     if (&ec.category() == &bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       return Reply(api::ErrorResponse(400, "Malformed HTTP request: " + ec.message() + "."), true);
     }
-    // End of stream, timeout, reset: nothing to answer.
+    // End of stream, timeout, reset, evicted: nothing to answer.
     Close();
   }
 
@@ -191,11 +300,6 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& req = parser_->get();
     version_ = req.version();
     keep_alive_ = req.keep_alive();
-    if (server_.opts.access_log) {
-      method_ = std::string(req.method_string());
-      target_ = std::string(req.target());
-      started_ = std::chrono::steady_clock::now();
-    }
     ++server_.in_flight;
     counted_ = true;
     head_ = req.method() == bhttp::verb::head;
@@ -213,17 +317,66 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Reply(api::Response r, bool force_close) {
+    const bool send_body = !head_ && r.status != 204;
+    // The body is held until written: it must fit the server's budget, or
+    // this client gets a small 503 instead and the connection closes.
+    const bool fits = !send_body || r.Body().empty() ||
+                      (r.shared_body ? server_.budget.TryClaim(r.shared_body, &claim_)
+                                     : server_.budget.TryClaim(r.body.size(), &claim_));
+    if (!fits) {
+      r = api::ErrorResponse(503, kOverBudget);
+      server_.budget.ClaimAnyway(r.body.size(), &claim_);
+      force_close = true;
+    }
     reply_keep_alive_ = keep_alive_ && !force_close && !server_.draining;
     reply_status_ = r.status;
     FormatResponseHead(r, version_, reply_keep_alive_, &head_out_);
+    shared_out_ = std::move(r.shared_body);
     body_out_ = std::move(r.body);
-    if (head_ || r.status == 204) body_out_.clear();
-    std::array<net::const_buffer, 2> bufs{net::buffer(head_out_), net::buffer(body_out_)};
-    net::async_write(stream_, bufs,
-                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    body_view_ =
+        send_body ? (shared_out_ ? std::string_view(*shared_out_) : body_out_) : std::string_view();
+    sent_ = 0;
+    WriteNow();
   }
 
-  void OnWrite(beast::error_code ec, size_t bytes) {
+  // What of the reply is still to be written.
+  std::array<net::const_buffer, 2> Unsent() const {
+    if (sent_ < head_out_.size()) {
+      return {net::buffer(head_out_) + sent_, net::buffer(body_view_)};
+    }
+    return {net::buffer(body_view_) + (sent_ - head_out_.size()), net::const_buffer()};
+  }
+
+  bool AllSent() const { return sent_ == head_out_.size() + body_view_.size(); }
+
+  // Writes what the socket takes at once. Nearly every reply fits: one send,
+  // no timer, no completion to wait for.
+  void WriteNow() {
+    beast::error_code ec;
+    sent_ += stream_.socket().write_some(Unsent(), ec);
+    if (ec && ec != net::error::would_block) return OnWrite(ec);
+    if (AllSent()) return OnWrite({});
+    WriteRest();
+  }
+
+  // The rest, as the client takes it: a reply that makes no progress for
+  // write_timeout closes the connection (basic_stream's expiry closes the
+  // socket), so a client that does not read holds its memory no longer.
+  void WriteRest() {
+    stream_.expires_after(server_.opts.write_timeout);
+    stream_.async_write_some(Unsent(), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->sent_ += n;
+      if (ec || self->AllSent()) return self->OnWrite(ec);
+      self->WriteRest();
+    });
+  }
+
+  void OnWrite(beast::error_code ec) {
+    // Written, or never will be: the body is no longer held.
+    claim_.Release();
+    shared_out_.reset();
+    body_out_ = std::string();
+    body_view_ = {};
     if (counted_) {
       counted_ = false;
       --server_.in_flight;
@@ -232,15 +385,23 @@ class Session : public std::enable_shared_from_this<Session> {
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started_)
                     .count();
+      // The request line as far as it was parsed: empty if it was not.
+      const auto& req = parser_->get();
+      const std::string_view target = req.target();
       log::Info("request")
-          .Str("method", method_)
-          .Str("path", target_.substr(0, target_.find('?')))
+          .Str("method", req.method_string())
+          .Str("path", target.substr(0, target.find('?')))
           .Int("status", reply_status_)
-          .Int("bytes", static_cast<int64_t>(bytes))
+          .Int("bytes", static_cast<int64_t>(sent_))
           .Int("duration_us", us)
           .Str("remote", remote_);
     }
     if (ec || !reply_keep_alive_) return Close();
+    // A pipelined request already read goes through the queue: parsing it
+    // here could recurse once per request in the buffer.
+    if (buffer_.size() > 0) {
+      return net::post(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+    }
     ReadHeader();
   }
 
@@ -264,19 +425,26 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::basic_stream<tcp, net::io_context::executor_type> stream_;
   ReplyMailbox& mailbox_;
+  IdleConnections& idle_;
   SessionContext& server_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kHeaderLimit};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
-  std::string head_out_, body_out_;  // the reply being written (head_out_ keeps its capacity)
+  // The reply being written: head_out_ keeps its capacity; the body is
+  // body_out_ or shared_out_, claimed from the server's budget until written.
+  std::string head_out_, body_out_;
+  std::shared_ptr<const std::string> shared_out_;
+  std::string_view body_view_;
+  size_t sent_ = 0;
+  ReplyBudget::Claim claim_;
   int reply_status_ = 0;
   bool reply_keep_alive_ = false;
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool head_ = false;
   bool counted_ = false;
-  std::string remote_, method_, target_;
-  std::chrono::steady_clock::time_point started_;
+  std::string remote_;
+  std::chrono::steady_clock::time_point started_;  // the request's first bytes (access log)
   size_t lingered_ = 0;
   std::array<char, 4096> discard_;
 };
@@ -326,22 +494,79 @@ void Server::Impl::Accept() {
   // Accepted straight into a socket of the connection's I/O thread.
   auto socket = std::make_unique<Socket>(contexts[index]->get_executor());
   Socket& peer = *socket;
-  acceptor->async_accept(peer, [this, index, socket = std::move(socket)](beast::error_code ec) {
-    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
-    if (ec) {
-      // Out of file descriptors, usually: back off instead of spinning.
-      log::Warn("accept failed").Str("error", ec.message());
-      drain_timer->expires_after(std::chrono::milliseconds(100));
-      drain_timer->async_wait([this](beast::error_code) { Accept(); });
+  acceptor->async_accept(peer,
+                         [this, index, socket = std::move(socket)](beast::error_code ec) mutable {
+                           if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+                           if (ec) return OnAcceptError(ec);
+                           accept_backoff = std::chrono::milliseconds(0);
+                           OnAccepted(std::move(socket), index);
+                           Accept();
+                         });
+}
+
+// Out of file descriptors, usually: wait before the next try, twice as long
+// each failure in a row (10 ms to 1 s), and say so once per episode, not once
+// per try (while descriptors are short, some accepts succeed between failures).
+void Server::Impl::OnAcceptError(const beast::error_code& ec) {
+  if (accept_failures.Begins()) {
+    log::Warn(
+        "accept failing; retrying with back-off, warning again only after a minute "
+        "without failures")
+        .Str("error", ec.message())
+        .Int("open_connections", static_cast<int64_t>(ctx.connections.load()));
+  }
+  accept_backoff = std::clamp(accept_backoff * 2, std::chrono::milliseconds(10),
+                              std::chrono::milliseconds(1000));
+  accept_timer->expires_after(accept_backoff);
+  accept_timer->async_wait([this](beast::error_code) { Accept(); });
+}
+
+// At the connection cap, a new connection takes the place of the oldest idle
+// one (of any I/O thread); with none idle, it is refused.
+void Server::Impl::OnAccepted(std::unique_ptr<Socket> socket, size_t index) {
+  if (ctx.connections.fetch_add(1, std::memory_order_relaxed) >= ctx.opts.max_connections) {
+    size_t oldest = idle.size();
+    int64_t since = IdleConnections::kNone;
+    for (size_t i = 0; i < idle.size(); ++i) {
+      if (idle[i]->oldest_since() < since) {
+        since = idle[i]->oldest_since();
+        oldest = i;
+      }
+    }
+    if (oldest == idle.size()) {
+      if (refusals.Begins()) {
+        log::Warn("at --max-connections with none idle: refusing new connections (503)")
+            .Int("max_connections", static_cast<int64_t>(ctx.opts.max_connections));
+      }
+      Refuse(*socket);
+      ctx.connections.fetch_sub(1, std::memory_order_relaxed);
       return;
     }
-    beast::error_code ignored;
-    socket->set_option(tcp::no_delay(true), ignored);
-    auto executor = socket->get_executor();
-    auto session = std::make_shared<Session>(std::move(*socket), *mailboxes[index], ctx);
-    net::post(executor, [session] { session->Start(); });
-    Accept();
-  });
+    // oldest_since() may be stale: if that thread has no idle connection left
+    // when this runs, the cap is passed by one until a connection closes (the
+    // next accept meanwhile evicts again).
+    net::post(*contexts[oldest], [list = idle[oldest].get()] { list->EvictOldest(); });
+  }
+  beast::error_code ignored;
+  socket->set_option(tcp::no_delay(true), ignored);
+  auto executor = socket->get_executor();
+  auto session =
+      std::make_shared<Session>(std::move(*socket), *mailboxes[index], *idle[index], ctx);
+  net::post(executor, [session] { session->Start(); });
+}
+
+// A 503 if the socket takes it at once, then closed. What the client sent is
+// read first (without waiting): closing with it unread would send a reset,
+// which can discard the 503 before the client reads it.
+void Server::Impl::Refuse(Socket& socket) {
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  std::array<char, 4096> discard;
+  while (!ec && socket.read_some(net::buffer(discard), ec) == discard.size()) {
+  }
+  socket.write_some(net::buffer(refusal_bytes), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
 }
 
 void Server::Impl::Run() {

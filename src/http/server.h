@@ -9,8 +9,25 @@
 // meanwhile). I/O threads never wait on the disk. Beast parses requests;
 // replies are written from a formatted head (response_head.h) and the body.
 //
-// Limits on what a client controls: headers 16 KiB (431), body
-// max_body_bytes (413), idle or slow reads closed after idle_timeout.
+// Limits on what a client controls:
+//   - a request's header 16 KiB (431), and so is what is held unparsed of a
+//     chunked body: a chunk-size line with its extensions (400) or the
+//     trailer (431); the body max_body_bytes (413);
+//   - framing that leaves the body's end in doubt is refused and the
+//     connection closed (request_framing.h: Transfer-Encoding not ending in
+//     chunked 400, other codings 501, Host missing or repeated 400);
+//   - a request's header must arrive within idle_timeout, as must the next
+//     request on a kept-alive connection;
+//   - a reply that makes no progress for write_timeout closes its connection;
+//   - response bodies held for clients, summed over all connections, at most
+//     max_pending_response_bytes (reply_budget.h; a GET /logs body shared by
+//     many connections counts once): past it a reply is a 503 and the
+//     connection closes, though one reply always goes out when nothing is held;
+//   - at most max_connections open: past it a new connection closes the
+//     oldest idle one (waiting for a request, nothing of it received;
+//     idle_connections.h), or with none idle gets a 503 and is closed.
+// accept() failing (out of file descriptors) is retried with back-off from
+// 10 ms to 1 s and logged once per episode.
 //
 // Stop() is graceful: stop accepting, finish the requests in flight (up to
 // drain_timeout), close keep-alive connections, then Run() returns.
@@ -35,6 +52,14 @@ struct ServerOptions {
   bool access_log = false;
   std::chrono::seconds idle_timeout{30};
   std::chrono::seconds drain_timeout{10};
+  // Open connections at most; past it a new one closes the oldest idle one,
+  // or is refused.
+  size_t max_connections = 10000;
+  // Response bodies held for clients that have not read them, in total (a
+  // shared body counted once); past it, a reply is a 503 and the connection closes.
+  size_t max_pending_response_bytes = size_t{256} << 20;
+  // A reply that makes no progress for this long closes its connection.
+  std::chrono::seconds write_timeout{10};
 };
 
 class Server {

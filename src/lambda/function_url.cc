@@ -127,7 +127,7 @@ std::string FunctionUrlResponse(const api::Response& response) {
     json::AppendString(&out, h.value);
   }
   out += "},\"body\":";
-  json::AppendString(&out, response.body);
+  json::AppendString(&out, response.Body());
   out += ",\"isBase64Encoded\":false}";
   return out;
 }

@@ -390,17 +390,24 @@ def raw_exchange(port, chunks, pause=0.0, idle=1.0):
             if i and pause:
                 time.sleep(pause)
             s.sendall(chunk)
-        s.settimeout(idle)
-        data = b""
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except socket.timeout:
-            pass
-        return data
+        return read_until_close(s, idle)[0]
+
+
+def read_until_close(s, idle):
+    """Reads a socket until the server closes it (or resets it) or it is `idle`
+    seconds quiet; returns (everything read, whether the server closed it)."""
+    s.settimeout(idle)
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data, True
+            data += chunk
+    except ConnectionResetError:
+        return data, True
+    except socket.timeout:
+        return data, False
 
 
 def split_responses(data):

@@ -46,15 +46,15 @@ class ApiTest : public ::testing::Test {
   // (an error, not a crash).
   static simdjson::simdjson_result<simdjson::dom::element> Json(simdjson::dom::parser& parser,
                                                                 const Response& r) {
-    return parser.parse(r.body);
+    return parser.parse(std::string(r.Body()));
   }
 
   // Asserts the status is also in the body, as the original design sends it.
   static void ExpectStatus(const Response& r, int status) {
-    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.status, status) << r.Body();
     simdjson::dom::parser parser;
     int64_t code = 0;
-    ASSERT_EQ(Json(parser, r)["statusCode"].get(code), simdjson::SUCCESS) << r.body;
+    ASSERT_EQ(Json(parser, r)["statusCode"].get(code), simdjson::SUCCESS) << r.Body();
     EXPECT_EQ(code, status);
     EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/json");
   }
@@ -116,6 +116,23 @@ TEST_F(ApiTest, IngestCreatesAndReadsBack) {
   for (auto field : first) keys.emplace_back(field.key);
   EXPECT_EQ(keys,
             (std::vector<std::string>{"logId", "timestamp", "datetime", "severity", "message"}));
+}
+
+// GET /logs hands every caller the same immutable body while the newest
+// entries stay the same, so connections writing it share one copy.
+TEST_F(ApiTest, RecentSharesOneBodyUntilTheEntriesChange) {
+  ExpectStatus(Call("POST", "/logs", R"({"severity":"info","message":"one"})"), 201);
+  Response a = Call("GET", "/logs");
+  Response b = Call("GET", "/logs");
+  ASSERT_TRUE(a.shared_body);
+  EXPECT_EQ(a.shared_body.get(), b.shared_body.get());
+  EXPECT_TRUE(a.body.empty());
+  EXPECT_EQ(a.Body(), *a.shared_body);
+  ExpectStatus(Call("POST", "/logs", R"({"severity":"info","message":"two"})"), 201);
+  Response c = Call("GET", "/logs");
+  ASSERT_TRUE(c.shared_body);
+  EXPECT_NE(c.shared_body.get(), a.shared_body.get());
+  EXPECT_NE(c.Body(), a.Body());
 }
 
 TEST_F(ApiTest, BadBodiesAre400AndStoreNothing) {

@@ -148,5 +148,15 @@ TEST(FunctionUrlResponse, CarriesStatusHeadersAndBodyAsAString) {
   EXPECT_FALSE(bool(doc["isBase64Encoded"]));
 }
 
+TEST(FunctionUrlResponse, SendsASharedBody) {
+  api::Response r;
+  r.status = 200;
+  r.shared_body = std::make_shared<const std::string>(R"({"statusCode":200,"count":0,"logs":[]})");
+  const std::string out = FunctionUrlResponse(r);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(std::string_view(doc["body"]), *r.shared_body);
+}
+
 }  // namespace
 }  // namespace logsvc::lambda

@@ -98,6 +98,17 @@ TEST(ResponseHead, NoContentStatusesHaveNoLength) {
   }
 }
 
+TEST(ResponseHead, LengthOfASharedBody) {
+  api::Response r;
+  r.status = 200;
+  r.shared_body = std::make_shared<const std::string>(R"({"statusCode":200,"count":0,"logs":[]})");
+  std::string head;
+  FormatResponseHead(r, 11, true, &head);
+  auto res = Parse(head + *r.shared_body);
+  EXPECT_EQ(res[bhttp::field::content_length], std::to_string(r.shared_body->size()));
+  EXPECT_EQ(res.body(), *r.shared_body);
+}
+
 TEST(ResponseHead, ReusesTheBufferWithoutLeftovers) {
   std::string head = "stale bytes from an earlier reply";
   api::Response r = Created();
