@@ -1,0 +1,300 @@
+#include "core/query.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "core/datetime.h"
+#include "core/ingest_request.h"
+#include "core/query_string.h"
+#include "core/quoted.h"
+
+namespace logsvc {
+namespace {
+
+enum Param { kQ, kSeverity, kFrom, kTo, kLimit, kOrder, kCursor, kStep, kParamCount };
+
+struct ParamSpec {
+  std::string_view name;
+  bool search;  // GET /logs takes it
+  bool stats;   // GET /logs/stats takes it
+};
+
+// attr.* (repeatable) and severity>= come here with their issues.
+constexpr std::array<ParamSpec, kParamCount> kParams = {{
+    {"q", true, true},
+    {"severity", true, true},
+    {"from", true, true},
+    {"to", true, true},
+    {"limit", true, false},
+    {"order", true, false},
+    {"cursor", true, false},
+    {"step", false, true},
+}};
+
+enum class Route { kSearch, kStats };
+
+// The decoded values by Param; nullopt where not given.
+struct Collected {
+  std::array<std::optional<std::string>, kParamCount> values;
+  bool any = false;
+};
+
+bool Takes(Route route, const ParamSpec& spec) {
+  return route == Route::kSearch ? spec.search : spec.stats;
+}
+
+std::string_view RouteName(Route route) {
+  return route == Route::kSearch ? "GET /logs" : "GET /logs/stats";
+}
+
+// "a, b and c": the parameters `route` takes.
+std::string ParamList(Route route) {
+  std::vector<std::string_view> names;
+  for (const ParamSpec& s : kParams) {
+    if (Takes(route, s)) names.push_back(s.name);
+  }
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+Status ParamError(Param p, std::string rest) {
+  return Status::InvalidArgument("Parameter '" + std::string(kParams[p].name) + "' " + rest);
+}
+
+Result<Collected> Collect(std::string_view raw_query, Route route) {
+  Result<std::vector<QueryParam>> params = ParseQueryString(raw_query);
+  if (!params.ok()) return params.status();
+  Collected c;
+  for (QueryParam& qp : params.value()) {
+    c.any = true;
+    size_t found = kParamCount;
+    for (size_t i = 0; i < kParamCount; ++i) {
+      if (kParams[i].name == qp.name) found = i;
+    }
+    if (found == kParamCount || !Takes(route, kParams[found])) {
+      return Status::InvalidArgument("Unknown parameter " + Quoted(qp.name) + ": " +
+                                     std::string(RouteName(route)) + " takes " + ParamList(route) +
+                                     ".");
+    }
+    if (c.values[found].has_value()) {
+      return ParamError(static_cast<Param>(found),
+                        "is given more than once: give it once (severity takes a "
+                        "comma-separated list).");
+    }
+    c.values[found] = std::move(qp.value);
+  }
+  return c;
+}
+
+// "info, warning, error": the severity names, in order.
+std::string SeverityNames() {
+  std::string out;
+  SeveritySet all = SeveritySet::All();
+  for (unsigned v = 0; v < 32; ++v) {
+    if (!all.Contains(static_cast<Severity>(v))) continue;
+    if (!out.empty()) out += ", ";
+    out += SeverityName(static_cast<Severity>(v));
+  }
+  return out;
+}
+
+std::string_view TrimSpaces(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+Result<SeveritySet> ParseSeverities(std::string_view list) {
+  SeveritySet set;
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t comma = std::min(list.find(',', pos), list.size());
+    std::string_view name = TrimSpaces(list.substr(pos, comma - pos));
+    pos = comma + 1;
+    Severity s;
+    if (name.empty()) {
+      return ParamError(kSeverity, "has an empty entry: give one or more of " + SeverityNames() +
+                                       ", comma-separated (any letter case).");
+    }
+    if (!ParseSeverity(name, &s)) {
+      return ParamError(kSeverity, "has " + Quoted(name) + ", which is not a severity: give " +
+                                       "one or more of " + SeverityNames() +
+                                       ", comma-separated (any letter case).");
+    }
+    set.Add(s);
+  }
+  return set;
+}
+
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char c = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+std::string ShowTime(int64_t ms) {
+  return ms < kTimeMaxMs ? FormatIso8601Millis(ms) : std::to_string(ms);
+}
+
+// The parameters both routes take; the time range defaults by route.
+Result<Filter> ParseFilter(const Collected& c, int64_t now_ms, Route route) {
+  Filter f;
+  if (const auto& q = c.values[kQ]) {
+    Result<TextQuery> text = ParseText(*q);
+    if (!text.ok()) return text.status();
+    f.text = std::move(text).value();
+  }
+  if (const auto& sev = c.values[kSeverity]) {
+    Result<SeveritySet> set = ParseSeverities(*sev);
+    if (!set.ok()) return set.status();
+    f.severities = set.value();
+  }
+  std::optional<int64_t> from, to;
+  if (const auto& v = c.values[kFrom]) {
+    Result<int64_t> t = ParseTimeBound("from", *v, now_ms);
+    if (!t.ok()) return t.status();
+    from = t.value();
+  }
+  if (const auto& v = c.values[kTo]) {
+    Result<int64_t> t = ParseTimeBound("to", *v, now_ms);
+    if (!t.ok()) return t.status();
+    to = t.value();
+  }
+  if (route == Route::kSearch) {
+    f.from_ms = from.value_or(kTimeMinMs);
+    f.to_ms = to.value_or(kTimeMaxMs);
+  } else {  // stats: the last 24 hours, or the 24 hours before `to`
+    f.to_ms = to.value_or(now_ms);
+    f.from_ms = from.value_or(std::max(kTimeMinMs, f.to_ms - kDefaultStatsRangeMs));
+  }
+  if (f.from_ms > f.to_ms) {
+    return ParamError(kFrom, "(" + ShowTime(f.from_ms) + ") is after 'to' (" +
+                                 (to ? "" : "by default now, ") + ShowTime(f.to_ms) +
+                                 "): 'from' is the first instant of the range, 'to' the end.");
+  }
+  return f;
+}
+
+Result<size_t> ParseLimit(std::string_view s) {
+  size_t v = 0;
+  bool ok = !s.empty() && s.size() <= 4;
+  for (char ch : s) {
+    ok = ok && ch >= '0' && ch <= '9';
+    v = v * 10 + static_cast<size_t>(ch - '0');
+  }
+  if (!ok || v < 1 || v > kMaxSearchLimit) {
+    return ParamError(kLimit, "is " + Quoted(s) + ": give a whole number from 1 to " +
+                                  std::to_string(kMaxSearchLimit) + ".");
+  }
+  return v;
+}
+
+// The smallest round step that cuts the range into at most kAutoStatsBuckets.
+int64_t AutoStep(int64_t from_ms, int64_t to_ms) {
+  static constexpr int64_t kS = 1000, kM = 60 * kS, kH = 60 * kM, kD = 24 * kH;
+  static constexpr int64_t kSteps[] = {1 * kS, 2 * kS, 5 * kS, 10 * kS, 15 * kS, 30 * kS,
+                                       1 * kM, 2 * kM, 5 * kM, 10 * kM, 15 * kM, 30 * kM,
+                                       1 * kH, 2 * kH, 3 * kH, 6 * kH,  12 * kH, 1 * kD};
+  for (int64_t step : kSteps) {
+    if (StatsBucketCount(from_ms, to_ms, step) <= kAutoStatsBuckets) return step;
+  }
+  int64_t days = (to_ms - from_ms) / (kAutoStatsBuckets * kD) + 1;
+  while (StatsBucketCount(from_ms, to_ms, days * kD) > kAutoStatsBuckets) ++days;
+  return days * kD;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+}  // namespace
+
+SeveritySet SeveritySet::All() {
+  // A value is a severity when its name parses back to it: no second list of
+  // severities to keep in step with log_entry.h and the ingest validator.
+  SeveritySet all;
+  for (unsigned v = 0; v < 32; ++v) {
+    Severity s = static_cast<Severity>(v), back;
+    if (ParseSeverity(SeverityName(s), &back) && back == s) all.Add(s);
+  }
+  return all;
+}
+
+bool Matches(const Filter& filter, int64_t timestamp_ms, Severity severity,
+             std::string_view message) {
+  return filter.severities.Contains(severity) && timestamp_ms >= filter.from_ms &&
+         timestamp_ms < filter.to_ms && Matches(filter.text, message);
+}
+
+int64_t StatsBucketCount(int64_t from_ms, int64_t to_ms, int64_t step_ms) {
+  if (from_ms >= to_ms) return 0;
+  return FloorDiv(to_ms - 1, step_ms) - FloorDiv(from_ms, step_ms) + 1;
+}
+
+Result<SearchRequest> ParseSearchParams(std::string_view raw_query, int64_t now_ms) {
+  Result<Collected> c = Collect(raw_query, Route::kSearch);
+  if (!c.ok()) return c.status();
+  const auto& v = c.value().values;
+  SearchRequest req;
+  req.any_parameter = c.value().any;
+  Result<Filter> filter = ParseFilter(c.value(), now_ms, Route::kSearch);
+  if (!filter.ok()) return filter.status();
+  req.filter = std::move(filter).value();
+  if (v[kLimit]) {
+    Result<size_t> limit = ParseLimit(*v[kLimit]);
+    if (!limit.ok()) return limit.status();
+    req.limit = limit.value();
+  }
+  if (v[kOrder]) {
+    if (EqualsIgnoreAsciiCase(*v[kOrder], "asc")) {
+      req.order = Order::kAsc;
+    } else if (!EqualsIgnoreAsciiCase(*v[kOrder], "desc")) {
+      return ParamError(
+          kOrder, "is " + Quoted(*v[kOrder]) + ": give desc (newest first, the default) or asc.");
+    }
+  }
+  if (v[kCursor]) {
+    if (v[kCursor]->empty() || v[kCursor]->size() > kMaxCursorBytes) {
+      return ParamError(kCursor,
+                        "is not a cursor this service gave out: pass the previous page's "
+                        "nextCursor unchanged.");
+    }
+    req.cursor = *v[kCursor];
+  }
+  return req;
+}
+
+Result<StatsRequest> ParseStatsParams(std::string_view raw_query, int64_t now_ms) {
+  Result<Collected> c = Collect(raw_query, Route::kStats);
+  if (!c.ok()) return c.status();
+  StatsRequest req;
+  req.any_parameter = c.value().any;
+  Result<Filter> filter = ParseFilter(c.value(), now_ms, Route::kStats);
+  if (!filter.ok()) return filter.status();
+  req.filter = std::move(filter).value();
+  const Filter& f = req.filter;
+  if (const auto& step = c.value().values[kStep]) {
+    Result<int64_t> ms = ParseStep(*step);
+    if (!ms.ok()) return ms.status();
+    req.step_ms = ms.value();
+    int64_t buckets = StatsBucketCount(f.from_ms, f.to_ms, req.step_ms);
+    if (buckets > kMaxStatsBuckets) {
+      return ParamError(kStep, "is " + Quoted(*step) + ", which makes " + std::to_string(buckets) +
+                                   " buckets over the range; at most " +
+                                   std::to_string(kMaxStatsBuckets) +
+                                   ": give a larger step or a shorter range.");
+    }
+  } else {
+    req.step_ms = AutoStep(f.from_ms, f.to_ms);
+  }
+  return req;
+}
+
+}  // namespace logsvc
