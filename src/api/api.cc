@@ -69,33 +69,90 @@ void Api::Handle(const Request& req, Done done) {
   Route(req, access.allow_origin, std::move(done));
 }
 
-void Api::Route(const Request& req, std::string_view cors, Done done) {
-  std::string_view path = PathOf(req.target);
-  const std::string_view m = req.method;
-  // HEAD is GET without the body; the transport leaves the body out.
-  const bool get = m == "GET" || m == "HEAD";
+namespace {
 
-  if (path == "/logs") {
-    if (m == "POST") return Ingest(req, cors, std::move(done));
-    if (get) return Recent(cors, std::move(done));
-    if (m == "OPTIONS") return done(WithCors(Preflight("GET, HEAD, POST, OPTIONS"), cors));
-    return done(WithCors(MethodNotAllowed(m, "GET, HEAD, POST, OPTIONS"), cors));
-  }
+// The paths of the API.
+enum class PathKind { kNone, kLogs, kLogEntry, kHealth };
+
+PathKind PathKindOf(std::string_view path) {
+  if (path == "/logs") return PathKind::kLogs;
+  if (path == "/healthz") return PathKind::kHealth;
   if (path.size() > kLogsPrefix.size() && path.substr(0, kLogsPrefix.size()) == kLogsPrefix &&
       path.find('/', kLogsPrefix.size()) == std::string_view::npos) {
-    if (get) return GetOne(path.substr(kLogsPrefix.size()), cors, std::move(done));
-    if (m == "OPTIONS") return done(WithCors(Preflight("GET, HEAD, OPTIONS"), cors));
-    return done(WithCors(MethodNotAllowed(m, "GET, HEAD, OPTIONS"), cors));
+    return PathKind::kLogEntry;
   }
-  if (path == "/healthz") {
-    if (get) return Health(cors, std::move(done));
-    if (m == "OPTIONS") return done(WithCors(Preflight("GET, HEAD, OPTIONS"), cors));
-    return done(WithCors(MethodNotAllowed(m, "GET, HEAD, OPTIONS"), cors));
+  return PathKind::kNone;
+}
+
+enum class Handler { kIngest, kRecent, kGetOne, kHealth };
+
+struct RouteEntry {
+  PathKind path;
+  std::string_view method;  // GET routes take HEAD too
+  RouteGroup group;
+  Handler handler;
+  std::string_view name;  // for the 404 sentence
+};
+
+// The route table. Its order is the order of Allow and of the 404 sentence.
+constexpr RouteEntry kRoutes[] = {
+    {PathKind::kLogs, "POST", kIngestRoutes, Handler::kIngest, "POST /logs"},
+    {PathKind::kLogs, "GET", kReadRoutes, Handler::kRecent, "GET /logs"},
+    {PathKind::kLogEntry, "GET", kReadRoutes, Handler::kGetOne, "GET /logs/{logId}"},
+    {PathKind::kHealth, "GET", kHealthRoutes, Handler::kHealth, "GET /healthz"},
+};
+
+}  // namespace
+
+void Api::Route(const Request& req, std::string_view cors, Done done) {
+  const std::string_view path = PathOf(req.target);
+  const PathKind kind = PathKindOf(path);
+  // HEAD is GET without the body; the transport leaves the body out.
+  const std::string_view m = req.method == "HEAD" ? std::string_view("GET") : req.method;
+  bool served = false;
+  for (const RouteEntry& route : kRoutes) {
+    if (route.path != kind || !(options_.routes & route.group)) continue;
+    served = true;
+    if (route.method != m) continue;
+    switch (route.handler) {
+      case Handler::kIngest:
+        return Ingest(req, cors, std::move(done));
+      case Handler::kRecent:
+        return Recent(cors, std::move(done));
+      case Handler::kGetOne:
+        return GetOne(path.substr(kLogsPrefix.size()), cors, std::move(done));
+      case Handler::kHealth:
+        return Health(cors, std::move(done));
+    }
   }
-  done(WithCors(ErrorResponse(404,
-                              "No such route. The API is POST /logs, GET /logs, "
-                              "GET /logs/{logId} and GET /healthz."),
-                cors));
+  if (!served) return done(WithCors(ErrorResponse(404, NoSuchRoute()), cors));
+  // Allow: the methods served on this path, in the order GET (with HEAD),
+  // POST, then OPTIONS.
+  std::string allow;
+  for (std::string_view method : {"GET", "POST"}) {
+    for (const RouteEntry& route : kRoutes) {
+      if (route.path == kind && (options_.routes & route.group) && route.method == method) {
+        allow += method == "GET" ? "GET, HEAD, " : "POST, ";
+        break;
+      }
+    }
+  }
+  allow += "OPTIONS";
+  if (req.method == "OPTIONS") return done(WithCors(Preflight(std::move(allow)), cors));
+  done(WithCors(MethodNotAllowed(req.method, std::move(allow)), cors));
+}
+
+std::string Api::NoSuchRoute() const {
+  std::vector<std::string_view> names;
+  for (const RouteEntry& route : kRoutes) {
+    if (options_.routes & route.group) names.push_back(route.name);
+  }
+  std::string out = "No such route. The API is ";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out + ".";
 }
 
 void Api::Ingest(const Request& req, std::string_view cors, Done done) {
@@ -110,11 +167,13 @@ void Api::Ingest(const Request& req, std::string_view cors, Done done) {
 
   const int64_t now = NowUnixMillis();
   LogEntry entry{{}, now, parsed.value().severity, std::move(parsed.value().message)};
+  // Location points at the new entry only where this Api serves it.
+  const bool location = options_.routes & kReadRoutes;
   store_.Append(std::move(entry),
-                [done = std::move(done), now, cors](Result<std::string> id) mutable {
+                [done = std::move(done), now, cors, location](Result<std::string> id) mutable {
                   if (!id.ok()) return done(WithCors(StoreError(id.status()), cors));
                   Response r = Json(201, CreatedBody(id.value(), now));
-                  r.headers.push_back({"Location", "/logs/" + id.value()});
+                  if (location) r.headers.push_back({"Location", "/logs/" + id.value()});
                   done(WithCors(std::move(r), cors));
                 });
 }

@@ -8,8 +8,11 @@
 //   GET     /logs/{logId}  one entry                   200 | 404 | 503
 //   GET     /healthz       does the store take writes  200 | 503
 //   OPTIONS any route      CORS preflight              204
-// HEAD is answered as GET (the transport leaves the body out). Another method
-// on a route is 405 with Allow; another path is 404.
+// One route table (api.cc) says which method of which path runs what; both
+// transports use it, each serving the groups of routes ApiOptions names. HEAD
+// is answered as GET (the transport leaves the body out). Another method on a
+// served path is 405 with Allow (the served methods); a path with no served
+// method is 404. A 201 carries Location only where GET /logs/{logId} is served.
 //
 // Before routing, every request passes the AccessPolicy (access_policy.h):
 // a Host the server does not answer to is 421, an Origin (or another site's
@@ -69,8 +72,18 @@ Response MethodNotAllowed(std::string_view method, std::string allow);
 // (Access-Control-Allow-Origin is added as the AccessPolicy decides).
 Response Preflight(std::string allow);
 
+// The groups of routes an Api serves: `logsvc serve` serves them all; each
+// Lambda function serves its own, as the original's two function URLs do.
+enum RouteGroup : unsigned {
+  kIngestRoutes = 1,  // POST /logs
+  kReadRoutes = 2,    // GET /logs, GET /logs/{logId}
+  kHealthRoutes = 4,  // GET /healthz
+  kAllRoutes = 7,
+};
+
 struct ApiOptions {
-  AccessPolicy access;  // default: any Host, same-origin browser requests only
+  AccessPolicy access;           // default: any Host, same-origin browser requests only
+  unsigned routes = kAllRoutes;  // RouteGroup bits
 };
 
 // Thread-safe: any thread may call Handle at any time.
@@ -90,6 +103,8 @@ class Api {
   // `cors`: the Access-Control-Allow-Origin of the response (Access's
   // allow_origin), a view that outlives the request.
   void Route(const Request& req, std::string_view cors, Done done);
+  // The 404 sentence: the routes served, e.g. "The API is POST /logs and GET /healthz."
+  std::string NoSuchRoute() const;
   void Ingest(const Request& req, std::string_view cors, Done done);
   void Recent(std::string_view cors, Done done);
   void GetOne(std::string_view log_id, std::string_view cors, Done done);

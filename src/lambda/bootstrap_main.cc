@@ -84,7 +84,8 @@ int main() {
   // The original's CORS: any origin, "*" on every response; the Function
   // URL's host is AWS's.
   api::Api api(*opened.value(), {.access = {.hosts = api::HostPolicy::AnyHost(),
-                                            .cors = api::CorsPolicy::AnyOrigin()}});
+                                            .cors = api::CorsPolicy::AnyOrigin()},
+                                 .routes = lambda::RoutesOf(function.value())});
 
   for (;;) {
     auto next = runtime.Next();

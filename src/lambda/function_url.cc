@@ -8,9 +8,6 @@
 namespace logsvc::lambda {
 namespace {
 
-constexpr std::string_view kIngestMethods = "POST, OPTIONS";
-constexpr std::string_view kReadMethods = "GET, HEAD, OPTIONS";
-
 // Standard base64 (as Lambda encodes bodies); nullopt-like false if invalid.
 bool DecodeBase64(std::string_view in, std::string* out) {
   if (in.size() % 4 != 0) return false;
@@ -40,6 +37,10 @@ std::string_view String(simdjson::dom::element el, std::string_view key) {
 }
 
 }  // namespace
+
+unsigned RoutesOf(Function function) {
+  return function == Function::kIngest ? api::kIngestRoutes : api::kReadRoutes;
+}
 
 Result<Function> ParseHandler(std::string_view handler) {
   if (handler == "ingest") return Function::kIngest;
@@ -90,19 +91,6 @@ std::variant<EventRequest, api::Response> RouteEvent(Function function, std::str
     }
   }
 
-  const std::string_view m = req.method;
-  if (function == Function::kIngest) {
-    if (req.target != "/logs") {
-      return api::ErrorResponse(404, "No such route. This function takes POST / (a log entry).");
-    }
-    if (m != "POST" && m != "OPTIONS") return api::MethodNotAllowed(m, std::string(kIngestMethods));
-    if (m == "OPTIONS") return api::Preflight(std::string(kIngestMethods));
-  } else {
-    if (m != "GET" && m != "HEAD" && m != "OPTIONS") {
-      return api::MethodNotAllowed(m, std::string(kReadMethods));
-    }
-    if (m == "OPTIONS") return api::Preflight(std::string(kReadMethods));
-  }
   return req;
 }
 
@@ -117,10 +105,8 @@ std::string FunctionUrlResponse(const api::Response& response) {
   json::AppendInt(&out, response.status);
   out += ",\"headers\":{\"Access-Control-Allow-Origin\":\"*\"";
   for (const api::Header& h : response.headers) {
-    // Location names a path of the standalone server; a function URL has no
-    // such path (the ingest function does not serve reads). The CORS origin
-    // is the one above, on every response.
-    if (h.name == "Location" || h.name == "Access-Control-Allow-Origin") continue;
+    // The CORS origin is the one above, on every response.
+    if (h.name == "Access-Control-Allow-Origin") continue;
     out += ',';
     json::AppendString(&out, h.name);
     out += ':';

@@ -10,7 +10,8 @@
 //   - a direct invocation (aws lambda invoke, another service) whose event is
 //     the entry itself, {"severity":..., "message":...}, as the original takes
 //     it; an event with a string "body" field uses that body.
-// Each function answers only its own routes, as the original's two URLs do:
+// Each function answers only its own routes, as the original's two URLs do
+// (RoutesOf: the Api's route table, restricted to the function's group):
 //   ingest:       POST to "/" or "/logs" (the entry);       other methods 405
 //   read_recent:  GET or HEAD "/" or "/logs" (newest 100),
 //                 "/{logId}" or "/logs/{logId}" (one entry); other methods 405
@@ -51,9 +52,12 @@ struct EventRequest {
 // (filled here); both must outlive the request.
 api::Request ToApiRequest(const EventRequest& req, std::vector<api::HeaderField>* fields);
 
-// Routes one event: the request to hand to the Api, or the response to send
-// as it is (a method or path this function does not take, a body that is not
-// valid base64).
+// The Api routes (api::RouteGroup bits) a function serves: its own, so that
+// methods and paths it does not take get the Api's 405 and 404.
+unsigned RoutesOf(Function function);
+
+// Turns one event into the request to hand to the Api (which routes it), or
+// the response to send as it is (a body marked base64 that is not).
 std::variant<EventRequest, api::Response> RouteEvent(Function function, std::string_view event);
 
 // The Function URL response document: statusCode, headers (with

@@ -274,5 +274,41 @@ TEST_F(ApiTest, ContentEncodingOtherThanIdentityIs415) {
   EXPECT_EQ(Count(), 2);
 }
 
+TEST_F(ApiTest, EachRouteGroupServesItsRoutesOnlyFromTheOneTable) {
+  // What logsvc serve answers: every route.
+  EXPECT_EQ(HeaderOf(Call("PUT", "/logs"), "Allow"), "GET, HEAD, POST, OPTIONS");
+  EXPECT_EQ(HeaderOf(Call("OPTIONS", "/healthz"), "Allow"), "GET, HEAD, OPTIONS");
+  EXPECT_EQ(ErrorOf(Call("GET", "/nope")),
+            "No such route. The API is POST /logs, GET /logs, GET /logs/{logId} and GET "
+            "/healthz.");
+  Response created = Call("POST", "/logs", R"({"severity":"info","message":"m"})");
+  ExpectStatus(created, 201);
+  EXPECT_TRUE(HeaderOf(created, "Location").has_value());
+
+  // The ingest function: POST /logs only; no Location (nothing here serves it).
+  Open(nullptr, {.access = {}, .routes = kIngestRoutes});
+  Response get = Call("GET", "/logs");
+  ExpectStatus(get, 405);
+  EXPECT_EQ(HeaderOf(get, "Allow"), "POST, OPTIONS");
+  EXPECT_EQ(Call("OPTIONS", "/logs").status, 204);
+  EXPECT_EQ(HeaderOf(Call("OPTIONS", "/logs"), "Allow"), "POST, OPTIONS");
+  ExpectStatus(Call("POST", "/logs/abc", R"({"severity":"info","message":"m"})"), 404);
+  EXPECT_EQ(ErrorOf(Call("GET", "/healthz")), "No such route. The API is POST /logs.");
+  created = Call("POST", "/logs", R"({"severity":"info","message":"m"})");
+  ExpectStatus(created, 201);
+  EXPECT_FALSE(HeaderOf(created, "Location").has_value());
+
+  // The read function: GET /logs and GET /logs/{logId}.
+  Open(nullptr, {.access = {}, .routes = kReadRoutes});
+  Response post = Call("POST", "/logs", R"({"severity":"info","message":"m"})");
+  ExpectStatus(post, 405);
+  EXPECT_EQ(HeaderOf(post, "Allow"), "GET, HEAD, OPTIONS");
+  ExpectStatus(Call("DELETE", "/logs/abc"), 405);
+  ExpectStatus(Call("HEAD", "/logs"), 200);
+  EXPECT_EQ(Count(), 2);
+  EXPECT_EQ(ErrorOf(Call("GET", "/healthz")),
+            "No such route. The API is GET /logs and GET /logs/{logId}.");
+}
+
 }  // namespace
 }  // namespace logsvc::api
