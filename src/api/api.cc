@@ -38,8 +38,6 @@ Response StoreError(const Status& s) {
   return ErrorResponse(500, "Internal error.");
 }
 
-std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
-
 }  // namespace
 
 Response ErrorResponse(int status, std::string_view error) {
@@ -105,7 +103,7 @@ constexpr RouteEntry kRoutes[] = {
 }  // namespace
 
 void Api::Route(const Request& req, std::string_view cors, Done done) {
-  const std::string_view path = PathOf(req.target);
+  const std::string_view path = req.path();
   const PathKind kind = PathKindOf(path);
   // HEAD is GET without the body; the transport leaves the body out.
   const std::string_view m = req.method == "HEAD" ? std::string_view("GET") : req.method;

@@ -39,9 +39,16 @@ namespace logsvc::api {
 // The views need only stay valid until Handle() returns.
 struct Request {
   std::string_view method;  // "GET", "POST", ...: case-sensitive, as HTTP says
-  std::string_view target;  // path, optionally followed by "?query" (ignored)
+  std::string_view target;  // path, optionally followed by "?query"
   std::string body;
   RequestHeaders headers;  // every header field as received
+
+  std::string_view path() const { return target.substr(0, target.find('?')); }
+  // What follows '?', still percent-encoded; "" if there is none.
+  std::string_view query() const {
+    const size_t q = target.find('?');
+    return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  }
 };
 
 struct Header {

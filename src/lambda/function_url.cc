@@ -62,6 +62,11 @@ std::variant<EventRequest, api::Response> RouteEvent(Function function, std::str
     std::string_view path = String(doc, "rawPath");
     if (path.empty()) path = String(http, "path");
     req.target = ApiPath(path);
+    // The query string travels with the path, as in an HTTP request target.
+    if (std::string_view query = String(doc, "rawQueryString"); !query.empty()) {
+      req.target += '?';
+      req.target += query;
+    }
     simdjson::dom::object headers;
     if (!doc["headers"].get(headers)) {
       for (auto [name, value] : headers) {

@@ -94,6 +94,19 @@ TEST(RouteEvent, EachFunctionServesItsOwnRouteGroup) {
             "/logs/other");
 }
 
+TEST(RouteEvent, TheQueryStringTravelsWithThePath) {
+  std::string event = UrlEvent("GET", "/abc", "", false);
+  const std::string empty = R"("rawQueryString":"")";
+  event.replace(event.find(empty), empty.size(), R"("rawQueryString":"q=a%20b&limit=5")");
+  EventRequest r = Request(Function::kReadRecent, event);
+  EXPECT_EQ(r.target, "/logs/abc?q=a%20b&limit=5");
+  std::vector<api::HeaderField> fields;
+  api::Request req = ToApiRequest(r, &fields);
+  EXPECT_EQ(req.path(), "/logs/abc");
+  EXPECT_EQ(req.query(), "q=a%20b&limit=5");
+  EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/", "", false)).target, "/logs");
+}
+
 TEST(RouteEvent, ReadRecentPaths) {
   EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/", "", false)).target, "/logs");
   EXPECT_EQ(Request(Function::kReadRecent, UrlEvent("GET", "/logs", "", false)).target, "/logs");
