@@ -4,6 +4,7 @@
 #include "api/responses.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
+#include "core/uuid.h"
 
 namespace logsvc::api {
 namespace {
@@ -198,7 +199,12 @@ void Api::Recent(std::string_view cors, Done done) {
 }
 
 void Api::GetOne(std::string_view log_id, std::string_view cors, Done done) {
-  store_.Get(std::string(log_id), [done = std::move(done), cors](Result<LogEntry> r) {
+  // UUIDs are case-insensitive on input (RFC 9562, section 4); every store
+  // keeps the lower-case form logsvc and the original hand out, so an id is
+  // looked up in that form, the same way on every store.
+  std::string id(log_id);
+  if (auto parsed = uuid::Parse(log_id)) id = uuid::Format(*parsed);
+  store_.Get(std::move(id), [done = std::move(done), cors](Result<LogEntry> r) {
     if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
     done(WithCors(Json(200, EntryBody(r.value())), cors));
   });

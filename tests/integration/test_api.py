@@ -126,6 +126,17 @@ class IngestAndReadTest(LogsvcTestCase):
             with self.subTest(path=path):
                 self.assertErrorReply(self.server.request("GET", path), 404)
 
+    def test_ids_are_found_in_either_letter_case(self):
+        # RFC 9562: UUIDs are case-insensitive on input. Both stores agree: the
+        # Api looks an id up in its canonical (lower-case) form.
+        created = self.ingest(self.server, "warning", "upper or lower")
+        for spelled in (created["logId"].upper(), created["logId"][:9] + created["logId"][9:].upper()):
+            with self.subTest(id=spelled):
+                reply = self.server.request("GET", "/logs/" + spelled)
+                body = self.assertJsonReply(reply, 200)
+                self.assertEqual(body["logId"], created["logId"])
+                self.assertEqual(body["message"], "upper or lower")
+
     def test_healthz(self):
         reply = self.server.request("GET", "/healthz")
         self.assertEqual(self.assertJsonReply(reply, 200), {"statusCode": 200, "status": "ok"})
