@@ -164,13 +164,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Loopback only: no http_proxy from the environment.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def http(method, url, body=None, timeout=1.0):
     """(status, body text) of one request; (0, "") when it could not be made."""
     req = urllib.request.Request(url, data=body, method=method)
     if body is not None:
         req.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with DIRECT.open(req, timeout=timeout) as r:
             return r.status, r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")
