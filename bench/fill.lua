@@ -10,9 +10,9 @@
 -- "OPTIONS /logs" (answered 204 without touching the store) until every POST it
 -- sent has been answered; then it writes done.<id> and stops. POST never answers
 -- 204, so every non-204 response answers one of our POSTs. Every PROGRESS_EVERY
--- answers it rewrites progress.<id> with the count so far, so run.sh can show
+-- answers it rewrites progress.<id> with the count so far, so run.py can show
 -- progress and notice a stall. wrk itself sleeps until -d runs out even after its
--- threads stop: run.sh sends it SIGINT once every thread has written done.<id>.
+-- threads stop: run.py sends it SIGINT once every thread has written done.<id>.
 --
 -- Before the run, wrk calls request() once on its first thread to check what the
 -- script sends (script_verify_request in wrk 4.x); that call sends nothing, so the
