@@ -41,7 +41,11 @@ class LogStore {
   // Stores `entry` durably under a new log id (a UUID v4) that the store
   // chooses, and reports that id; entry.log_id is ignored. Success is reported
   // only once the entry would survive a crash of the process or the machine
-  // (for RocksDB: its WAL is synced). On error nothing was stored.
+  // (for RocksDB: its WAL is synced; for DynamoDB: PutItem was acknowledged).
+  // On error the entry was not acknowledged, and it was not stored, with one
+  // exception a remote store cannot rule out: a write whose reply never came
+  // (DynamoDB: a PutItem that timed out) may have been stored all the same,
+  // under the id this call would have reported.
   virtual void Append(LogEntry entry, AppendCallback done) = 0;
 
   // The `limit` most recent entries, newest first: by timestamp, and for equal
