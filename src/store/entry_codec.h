@@ -4,8 +4,6 @@
 //              are epoch << 40 | a counter, so they grow across restarts);
 //              "id-key" -> the 16-byte key that turns TimeKeys into log ids
 //              and back (store/id_codec.h: GET /logs/{logId})
-//   "ids":     16-byte UUID -> TimeKey, written only by versions before
-//              id-key; still read, so that their entries' ids keep working
 // TimeKey is 16 bytes: the timestamp then a per-store sequence number, both
 // big-endian (the timestamp's sign bit flipped), so byte order is time order
 // and equal milliseconds keep ingest order.

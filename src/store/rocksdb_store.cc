@@ -27,7 +27,7 @@ namespace logsvc::store {
 namespace {
 
 constexpr char kEntriesCf[] = "entries";
-constexpr char kIdsCf[] = "ids";
+constexpr char kRetiredIdsCf[] = "ids";  // see OpenDb
 constexpr char kEpochKey[] = "epoch";
 constexpr char kIdKeyKey[] = "id-key";
 constexpr int kEpochShift = 40;  // 2^40 entries per open, 2^24 opens
@@ -155,23 +155,26 @@ Status RocksDbStore::OpenDb(bool read_only) {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, CfOptions(cache_, true)},
       {kEntriesCf, CfOptions(cache_, false)},
-      {kIdsCf, CfOptions(cache_, true)},
   };
+  // What the data dir holds: RocksDB opens only with every family named. The
+  // retired "ids" family (written by development versions before log ids
+  // were encrypted keys) is opened to be dropped.
+  std::vector<std::string> names;
+  rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, options_.path, &names);
+  const auto has = [&](std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  if (has(kRetiredIdsCf)) cfs.push_back({kRetiredIdsCf, CfOptions(cache_, false)});
   rocksdb::DB* db = nullptr;
   const uint64_t zeroed_before = wal_fs_->zeroed_logs();
   rocksdb::Status s;
   if (read_only) {
-    // A data dir made before a family existed lacks it; read-only cannot add it.
-    std::vector<std::string> names;
-    s = rocksdb::DB::ListColumnFamilies(db_options, options_.path, &names);
-    if (s.ok()) {
-      std::erase_if(cfs, [&](const rocksdb::ColumnFamilyDescriptor& d) {
-        return std::find(names.begin(), names.end(), d.name) == names.end();
-      });
-      s = rocksdb::DB::OpenForReadOnly(db_options, options_.path, cfs, &handles_, &db);
-    } else if (s.IsPathNotFound() || s.IsIOError()) {
+    if (!listed.ok()) {
       return Status::NotFound("no database in data dir '" + options_.path + "' yet");
     }
+    // A data dir made before a family existed lacks it; read-only cannot add it.
+    std::erase_if(cfs, [&](const rocksdb::ColumnFamilyDescriptor& d) { return !has(d.name); });
+    s = rocksdb::DB::OpenForReadOnly(db_options, options_.path, cfs, &handles_, &db);
   } else {
     s = rocksdb::DB::Open(db_options, options_.path, cfs, &handles_, &db);
   }
@@ -192,8 +195,13 @@ Status RocksDbStore::OpenDb(bool read_only) {
     return nullptr;
   };
   entries_cf_ = family(kEntriesCf);
-  ids_cf_ = family(kIdsCf);
-  if (!read_only) dir_->Pin();  // RocksDB holds the LOCK now
+  if (!read_only) {
+    dir_->Pin();  // RocksDB holds the LOCK now
+    if (auto* retired = family(kRetiredIdsCf); retired && db_->DropColumnFamily(retired).ok()) {
+      db_->DestroyColumnFamilyHandle(retired);
+      std::erase(handles_, retired);
+    }
+  }
   return Status::Ok();
 }
 void RocksDbStore::StartOnZeroedLog() {
@@ -210,7 +218,7 @@ void RocksDbStore::StartOnZeroedLog() {
 void RocksDbStore::CloseDb() {
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
-  entries_cf_ = ids_cf_ = nullptr;
+  entries_cf_ = nullptr;
   wal_fs_->WaitForSpare();  // see ZeroedWalFileSystem::PrepareSpare
   if (db_) db_->Close();
   db_.reset();
@@ -507,17 +515,7 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   rocksdb::Status s = db_->Get({}, entries_cf_, time_key, &value);
   if (s.ok() && IdOfEntry(value) == *id) return DecodeEntry(time_key, value);
   if (!s.ok() && !s.IsNotFound()) return Unavailable(s);
-
-  // Entries from before ids were encrypted keys are found through their index.
-  if (!ids_cf_) return not_found();
-  s = db_->Get({}, ids_cf_, rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()),
-               &time_key);
-  if (s.IsNotFound()) return not_found();
-  if (!s.ok()) return Unavailable(s);
-  s = db_->Get({}, entries_cf_, time_key, &value);
-  if (s.IsNotFound()) return not_found();
-  if (!s.ok()) return Unavailable(s);
-  return DecodeEntry(time_key, value);
+  return not_found();
 }
 
 bool RocksDbStore::Healthy() const { return healthy_ && !closed_; }

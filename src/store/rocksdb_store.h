@@ -137,9 +137,8 @@ class RocksDbStore final : public LogStore {
   std::unique_ptr<rocksdb::DB> db_;
   bool db_read_only_ = false;
   std::string db_identity_;  // RocksDB's DB id once a database was opened; never changes then
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, entries, ids
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, entries
   rocksdb::ColumnFamilyHandle* entries_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* ids_cf_ = nullptr;  // only entries of data dirs before IdCodec
   // Set once the database has its key (at Open, or at the first writable
   // open after a start with no database), then immutable. Append reads it
   // only while healthy_, which is set after it; readers under db_mu_.

@@ -219,10 +219,11 @@ TEST(RocksDbStore, EachDataDirHasItsOwnIdKey) {
 
 // Data dirs written before ids were encrypted keys hold random ids and an
 // "ids" family mapping them to keys; those entries must stay readable.
-TEST(RocksDbStore, EntriesOfTheOlderIdIndexAreStillFound) {
+// Development versions kept an "ids" family (UUID -> key) before log ids
+// became encrypted keys; a data dir that still has one opens, and loses it.
+TEST(RocksDbStore, TheRetiredIdsFamilyIsDroppedAtOpen) {
   TempDir dir;
   const LogEntry old = MakeEntry(1706356800000, "written by an older version", Severity::kWarning);
-  const std::string key = EncodeTimeKey({old.timestamp_ms, 7});
   {
     rocksdb::Options options;
     options.create_if_missing = true;
@@ -234,6 +235,7 @@ TEST(RocksDbStore, EntriesOfTheOlderIdIndexAreStillFound) {
     ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), cfs, &handles, &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     auto id = uuid::Parse(old.log_id);
+    const std::string key = EncodeTimeKey({old.timestamp_ms, 7});
     ASSERT_TRUE(db->Put({}, handles[1], key, EncodeEntry(*id, old)).ok());
     ASSERT_TRUE(db->Put({}, handles[2],
                         rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()), key)
@@ -241,16 +243,21 @@ TEST(RocksDbStore, EntriesOfTheOlderIdIndexAreStillFound) {
     for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
     ASSERT_TRUE(db->Close().ok());
   }
-  auto store = OpenOrDie({.path = dir.path()});
-  ASSERT_TRUE(store);
-  auto got = GetSync(*store, old.log_id);
-  ASSERT_TRUE(got.ok()) << got.status().message();
-  EXPECT_EQ(got.value().message, old.message);
-  const std::string fresh = AppendOk(*store, MakeEntry(1706356800001, "new"));
-  EXPECT_TRUE(GetSync(*store, fresh).ok());
-  auto recent = RecentSync(*store);
-  ASSERT_EQ(recent.size(), 2u);
-  EXPECT_EQ(recent[1].log_id, old.log_id);
+  {
+    auto store = OpenOrDie({.path = dir.path()});
+    ASSERT_TRUE(store);
+    const std::string fresh = AppendOk(*store, MakeEntry(1706356800001, "new"));
+    EXPECT_TRUE(GetSync(*store, fresh).ok());
+    auto recent = RecentSync(*store);
+    ASSERT_EQ(recent.size(), 2u);
+    EXPECT_EQ(recent[1].message, old.message);
+  }
+  std::vector<std::string> families;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, dir.path(), &families).ok());
+  EXPECT_EQ(std::count(families.begin(), families.end(), "ids"), 0);
+  EXPECT_EQ(std::count(families.begin(), families.end(), "entries"), 1);
+  auto reopened = OpenOrDie({.path = dir.path()});
+  EXPECT_EQ(RecentSync(*reopened).size(), 2u);
 }
 
 // More entries than a memtable holds: ids must lead to entries in memtables and
