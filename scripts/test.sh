@@ -2,10 +2,12 @@
 # Installs what is missing, builds, and runs every test:
 #   1. Release build (g++) and the Lambda zip (scripts/package-lambda.sh): unit
 #      tests, integration tests against the real binary and the Lambda bootstrap
-#      (also from the zip, in a chroot), and the original design's curl scripts;
-#   2. ASan + UBSan build (clang): the same unit and integration tests once
-#      more, and the libFuzzer target on the request validator for a bounded time.
-# FUZZ_SECONDS (default 30) bounds the fuzzing.
+#      (also from the zip, in a chroot), the disk-full tests on a tmpfs (root),
+#      the tokenizer against Python's unicodedata, the Terraform schema check,
+#      and the original design's curl scripts;
+#   2. ASan + UBSan build (clang): the same tests once more, and the libFuzzer
+#      targets (the request validator, the search query parser) for a bounded time.
+# FUZZ_SECONDS (default 30) bounds each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
