@@ -5,9 +5,6 @@
 namespace logsvc {
 namespace {
 
-// Floor division: correct for instants before 1970 too.
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 void Put(char* p, int64_t v, int width) {
   for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
 }

@@ -14,6 +14,12 @@ int64_t NowUnixMillis();
 // the same instant as `unix_ms` (proleptic Gregorian; years 0000..9999).
 std::string FormatIso8601Millis(int64_t unix_ms);
 
+// a / b rounded towards minus infinity (b != 0): bucket and day arithmetic
+// that stays right for instants before 1970.
+inline int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
 }  // namespace logsvc
 
 #endif  // LOGSVC_CORE_DATETIME_H_

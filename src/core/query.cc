@@ -212,8 +212,6 @@ int64_t AutoStep(int64_t from_ms, int64_t to_ms) {
   return days * kD;
 }
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 }  // namespace
 
 SeveritySet SeveritySet::All() {

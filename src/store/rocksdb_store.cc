@@ -373,6 +373,8 @@ void RocksDbStore::UpdateHealth() {
   } else if (!db_ || db_read_only_ || failed_) {
     why = "the store is recovering from a failure";
   }
+  // Runs before every group commit: while healthy, nothing changes.
+  if (why.empty() && healthy_) return;
   {
     std::lock_guard lock(reason_mu_);
     reason_ = why;
