@@ -14,12 +14,14 @@
 #ifndef LOGSVC_LOG_STORE_H_
 #define LOGSVC_LOG_STORE_H_
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/query.h"
 #include "logsvc/log_entry.h"
 #include "logsvc/status.h"
 
@@ -30,10 +32,53 @@ namespace logsvc {
 // identity (the pointer) to cache what it derives from it.
 using EntryList = std::shared_ptr<const std::vector<LogEntry>>;
 
+// What a search asks of a store: the entries matching `filter`, in `order`
+// (kDesc: newest first), at most `limit` of them, after `position`.
+struct StoreQuery {
+  Filter filter;
+  Order order = Order::kDesc;
+  size_t limit = kDefaultSearchLimit;  // 1..kMaxSearchLimit
+  // Where the previous page stopped: its SearchPage::next, as this store
+  // made it (the API carries it inside the cursor); "" for the first page.
+  std::string position;
+};
+
+struct SearchPage {
+  // Matching entries in the query's order. Shared: a store may hand the same
+  // list to many callers (GET /logs with no parameters).
+  EntryList entries;
+  // "" when every matching entry has been returned; otherwise where the next
+  // page starts. A page may hold fewer than `limit` entries (even none) and
+  // still have a `next`: the store stopped at its search budget.
+  std::string next;
+};
+
+// Volume by time: the entries matching `filter`, counted in buckets of
+// `step_ms` aligned to the Unix epoch (StatsBucketCount in core/query.h).
+struct StatsQuery {
+  Filter filter;  // a finite range: from_ms and to_ms are given
+  int64_t step_ms = 0;
+  std::string position;  // as StoreQuery::position, for stats
+};
+
+inline constexpr size_t kSeverityCount = 3;  // Severity values, 0..2
+
+struct StatsPage {
+  // One row per bucket, oldest first, StatsBucketCount(...) of them:
+  // counts[i][severity] for the bucket starting at
+  // FloorDiv(from_ms, step) * step + i * step_ms.
+  std::vector<std::array<int64_t, kSeverityCount>> counts;
+  // As SearchPage::next: "" when every matching entry was counted; otherwise
+  // the counts so far, and where to go on counting (the caller adds up).
+  std::string next;
+};
+
 class LogStore {
  public:
   using AppendCallback = std::function<void(Result<std::string>)>;  // the new log id
-  using ListCallback = std::function<void(Result<EntryList>)>;
+  using BatchCallback = std::function<void(Result<std::vector<std::string>>)>;  // ids, in order
+  using SearchCallback = std::function<void(Result<SearchPage>)>;
+  using StatsCallback = std::function<void(Result<StatsPage>)>;
   using GetCallback = std::function<void(Result<LogEntry>)>;
 
   virtual ~LogStore() = default;
@@ -48,8 +93,42 @@ class LogStore {
   // under the id this call would have reported.
   virtual void Append(LogEntry entry, AppendCallback done) = 0;
 
-  // The `limit` most recent entries, newest first: by timestamp, and for equal
-  // timestamps the later ingest first. Cost must not grow with the store's size.
+  // Stores every entry of `entries` (1..kMaxBatchEntries, already validated,
+  // each with its own timestamp_ms) and reports their new ids in the same
+  // order, once all are durable as for Append. On error none was
+  // acknowledged; the embedded store then stored none (one atomic write),
+  // while a remote store may have stored some (DynamoDB has no atomic write
+  // of 10,000 items): the caller may send the batch again.
+  virtual void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) {
+    (void)entries;
+    done(Status::Internal("TRANSITIONAL: AppendBatch not implemented by this store"));
+  }
+
+  // The entries matching query.filter, in query.order by timestamp, at most
+  // query.limit, starting after query.position. Entries of the same
+  // millisecond come in one order that the store keeps across pages and
+  // reads (the embedded store: ingest order, later ingest first when newest
+  // first). Following `next` from the first page returns every matching
+  // entry exactly once, with entries stored meanwhile never shifting a page:
+  // each page costs the same, however deep. Each call does bounded work (a
+  // store's budget: see its header) and then returns what it found with a
+  // `next`. A position this store did not make is kInvalidArgument.
+  // The first page of the default query (every entry, newest first, limit
+  // kRecentLimit: GET /logs) costs the same at any store size.
+  virtual void Search(StoreQuery query, SearchCallback done) {
+    (void)query;
+    done(Status::Internal("TRANSITIONAL: Search not implemented by this store"));
+  }
+
+  // Counts the entries matching query.filter by bucket and severity, with
+  // the same bounded work per call as Search.
+  virtual void Stats(StatsQuery query, StatsCallback done) {
+    (void)query;
+    done(Status::Internal("TRANSITIONAL: Stats not implemented by this store"));
+  }
+
+  // TRANSITIONAL (removed once every store has Search): GET /logs.
+  using ListCallback = std::function<void(Result<EntryList>)>;
   virtual void Recent(size_t limit, ListCallback done) = 0;
 
   // The entry with this id, or kNotFound.
@@ -62,6 +141,9 @@ class LogStore {
   // kUnavailable. Idempotent; also done by the destructor.
   virtual void Close() = 0;
 };
+
+// The most entries one AppendBatch takes (a POST /logs batch).
+inline constexpr size_t kMaxBatchEntries = 10000;
 
 // The kNotFound every store reports for an id it does not hold.
 inline Status EntryNotFound(std::string_view log_id) {
