@@ -198,14 +198,19 @@ def load(port, target, batches, clients, make_body, check_reply, label, total):
             last = time.time()
             say("%s: %s / %s" % (label, run.th(done[0]), run.th(total)))
     seconds = time.time() - t0
-    cpu1 = os.times()
+    client_cpu = own_cpu_since(cpu0)
     if failed:
         raise RuntimeError(failed[0])
     if done[0] != total:
         raise RuntimeError("%s: %d of %d entries acknowledged" % (label, done[0], total))
-    client_cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     return {"seconds": round(seconds, 2), "entries": done[0], "per_s": round(done[0] / seconds),
             "client_cores": round(client_cpu / seconds, 2)}
+
+
+def own_cpu_since(t0):
+    """CPU seconds this process (all its threads) used since os.times() gave t0."""
+    t1 = os.times()
+    return (t1.user - t0.user) + (t1.system - t0.system)
 
 
 def cpu_split(cpu):
@@ -342,7 +347,8 @@ def define_queries(meta):
          "sql": None, "kind": "rows", "target_ms": 10, "word": word, "word_condition": cw},
         {"key": "f", "label": "stats of '%s', all time, step=1d" % word,
          "logsvc": "/logs/stats?q=%s&from=%d&to=%d&step=1d" % (q(word), s_from, s_to),
-         "sql": chq.stats(cw, s_from, s_to, day), "kind": "stats", "target_ms": 100},
+         "sql": chq.stats(chq.word_condition(word, prefilter=True), s_from, s_to, day), "kind": "stats",
+         "target_ms": 100},
     ]
 
 
@@ -481,6 +487,12 @@ def benchmark(args, errors):
                                                 "warmup": args.warmup, "logsvc_args": args.logsvc_args}}
     n = meta["entries"]
     conns = {}
+    sampler = run.CpuSampler([])
+    time.sleep(1)
+    r["other_cores_before"] = sampler.end()["other"]
+    if r["other_cores_before"] > 0.2:
+        say("WARNING: other processes use %.2f of %d cores before the start; expect slow, noisy numbers"
+            % (r["other_cores_before"], run.NPROC))
     try:
         svc = ch = None
         ids_path = None
@@ -504,7 +516,10 @@ def benchmark(args, errors):
             conns["clickhouse"] = Conn(ch.http_port)
         queries = define_queries(meta)
         prepare_paging(queries, conns.get("logsvc"), ch)
+        sampler, cpu0, t0 = run.CpuSampler([p.pid for p in (svc, ch) if p is not None]), os.times(), time.time()
         r["queries"] = measure_queries(args, queries, conns, errors)
+        r["queries_cpu"] = cpu_split(sampler.end())
+        r["queries_cpu"]["client_cores"] = round(own_cpu_since(cpu0) / (time.time() - t0), 2)
         r["queries_sent"] = {q["key"]: {"logsvc": q["logsvc"], "clickhouse": q["sql"]} for q in queries}
         if svc is not None:
             r["logsvc_disk_bytes_end"] = run.dir_bytes(svc.data)
@@ -583,7 +598,10 @@ def markdown(r):
                                         c["rare_word"], c["rare_count"]),
              "%s; ClickHouse %s; %d rounds x %d requests (+%d warm-up), medians of the rounds' p50/p99" % (
                  r.get("logsvc_version", "logsvc not run"), r.get("clickhouse_version", "not run"),
-                 r["settings"]["rounds"], r["settings"]["reps"], r["settings"]["warmup"]), "",
+                 r["settings"]["rounds"], r["settings"]["reps"], r["settings"]["warmup"]),
+             "machine: %d cores; processes not ours used %.2f cores before the start, %.2f during the queries" % (
+                 run.NPROC, r["other_cores_before"],
+                 max(0.0, r["queries_cpu"]["other_cores"] - r["queries_cpu"]["client_cores"])), "",
              "| query | logsvc p50 / p99 ms | ClickHouse p50 / p99 ms | ratio (p50) | target | result |",
              "|---|---|---|---|---|---|"]
     for key, q in sorted(r.get("queries", {}).items()):

@@ -8,8 +8,8 @@ ordered by time, here (timestamp, seq) with seq the entry's place in the corpus,
 and logsvc's log id of each entry as a UUID (16 bytes; a String would take 36).
 18.16 has no DateTime64, no skipping indexes, no hasToken, and LowCardinality
 only behind an experimental setting, so: timestamp is UInt64 milliseconds,
-severity an Enum8, and a word is matched with a regular expression after a
-case-insensitive substring test (see word_condition).
+severity an Enum8, and a word is matched with a regular expression (see
+word_condition).
 """
 
 import os
@@ -162,14 +162,17 @@ def query_path(sql):
     return "/?query=" + urllib.parse.quote(sql + " FORMAT TabSeparated")
 
 
-def word_condition(word):
-    """Whether message has `word` as a whole word, case-insensitive, under logsvc's rule
-    for an ASCII word in ASCII text (words are runs of letters, digits, _).
-    The substring test first is what makes it fast: most rows fail it before the regex runs."""
+def word_condition(word, prefilter=False):
+    """Whether message has `word` as a whole word, case-insensitive: logsvc's rule (words
+    are runs of letters, digits, _) for an ASCII word in ASCII text, where RE2's \\b is
+    exactly that boundary. With prefilter, a case-insensitive substring test goes first.
+    Which is faster depends on the query (measured at 2M entries on 18.16): the regex
+    alone for the newest 100 (about 300 against 480 ms), the substring test first for
+    stats over all entries (850 against 1,700 ms)."""
     w = word.lower()
     assert w.isascii() and w.replace("_", "").isalnum()
-    return ("positionCaseInsensitive(message, '%s') > 0 AND match(message, '(?i)(^|[^a-z0-9_])%s($|[^a-z0-9_])')"
-            % (w, w))
+    regex = "match(message, '(?i)\\\\b%s\\\\b')" % w
+    return ("positionCaseInsensitive(message, '%s') > 0 AND %s" % (w, regex)) if prefilter else regex
 
 
 def newest(where):
