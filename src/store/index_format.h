@@ -28,6 +28,8 @@
 
 #include "logsvc/log_store.h"
 
+struct roaring_bitmap_s;  // CRoaring's roaring_bitmap_t
+
 namespace logsvc::store::index {
 
 inline constexpr int kSegmentBits = 16;
@@ -62,8 +64,13 @@ bool ParseSegmentKey(std::string_view key, uint64_t* segment);
 // Ordinal sets: sorted ordinals (0..kSegmentSize-1), stored as a CRoaring
 // bitmap in its portable format, run-optimized.
 std::string EncodeOrdinals(const std::vector<uint32_t>& sorted);
+// The set, for the caller to free (roaring_bitmap_free); nullptr if `bytes`
+// are not exactly one set of ordinals (bytes left over, or a value of
+// kSegmentSize or more: it would name an entry of another segment).
+roaring_bitmap_s* DecodeOrdinals(std::string_view bytes);
 
-// A times page: (ordinal, timestamp) pairs, sorted by ordinal, unique.
+// A times page: (ordinal, timestamp) pairs, sorted by ordinal, unique;
+// timestamps within [kTimeMinMs, kTimeMaxMs] (core/time_bound.h).
 struct TimePoint {
   uint32_t ordinal;
   int64_t timestamp_ms;

@@ -16,7 +16,7 @@ bool MergeOrdinals(const std::vector<rocksdb::Slice>& parts, std::string* out) {
   sets.reserve(parts.size());
   bool ok = true;
   for (const rocksdb::Slice& p : parts) {
-    roaring_bitmap_t* r = roaring_bitmap_portable_deserialize_safe(p.data(), p.size());
+    roaring_bitmap_t* r = DecodeOrdinals(p.ToStringView());
     if (!r) {
       ok = false;
       break;

@@ -100,7 +100,7 @@ class Reader {
     rocksdb::Status s = ctx_.db->Get({}, ctx_.index, key, &value);
     if (s.IsNotFound()) return Bitmap();
     if (!s.ok()) return ReadError(s);
-    roaring_bitmap_t* r = roaring_bitmap_portable_deserialize_safe(value.data(), value.size());
+    roaring_bitmap_t* r = DecodeOrdinals(value);
     if (!r) return Status::Internal("corrupt ordinal set in the search index");
     return Bitmap(r);
   }
@@ -124,8 +124,7 @@ class Reader {
         continue;
       }
       if (seg == segment) {
-        roaring_bitmap_t* r =
-            roaring_bitmap_portable_deserialize_safe(it->value().data(), it->value().size());
+        roaring_bitmap_t* r = DecodeOrdinals(it->value().ToStringView());
         if (!r) return Status::Internal("corrupt ordinal set in the search index");
         out.Or(Bitmap(r));
       }
@@ -215,10 +214,12 @@ class Reader {
           ctx_.db->Get({}, ctx_.index, TimesKey(segment, ordinal >> kPageBits), &value);
       std::vector<int64_t> page(kPageSize, kNoTime);
       if (s.ok()) {
-        if (!DecodeTimes(value, &points_)) {
-          return Status::Internal("corrupt times page in the search index");
+        bool ok = DecodeTimes(value, &points_);
+        for (const TimePoint& p : points_) {
+          ok = ok && (p.ordinal >> kPageBits) == (ordinal >> kPageBits);  // of this page
+          page[p.ordinal & (kPageSize - 1)] = p.timestamp_ms;
         }
-        for (const TimePoint& p : points_) page[p.ordinal & (kPageSize - 1)] = p.timestamp_ms;
+        if (!ok) return Status::Internal("corrupt times page in the search index");
       } else if (!s.IsNotFound()) {
         return ReadError(s);
       }
