@@ -3,10 +3,14 @@
 // says what each query reads). Runs on a reader thread; blocking.
 //
 // Budget: one call examines at most kExamineBudget entries (reads and
-// matches them) and runs for at most kTimeBudget; then it returns what it
-// found with a `next` that continues where it stopped. Ordinal sets are read
-// whole per segment (at most 2^16 ordinals), and a prefix term expands to at
-// most kPrefixTermBudget words per segment (beyond that, the call stops).
+// matches them) and runs for about kTimeBudget, checked between entries; and
+// once its prefix terms have expanded to kPrefixTermBudget words, it reads no
+// further segment. Then it returns what it found with a `next` that continues
+// where it stopped. A segment's sets are read whole (at most 2^16 ordinals,
+// every word of a prefix), never cut short. A call stops at its budget only
+// once it has examined an entry (stats: counted a segment or an entry), so
+// following `next` always ends: a call may exceed the budgets by the
+// segments it has to read before its first entry.
 // Thread-safe: any number of calls at once, each with its own context.
 #ifndef LOGSVC_STORE_INDEX_SEARCH_H_
 #define LOGSVC_STORE_INDEX_SEARCH_H_
