@@ -42,6 +42,8 @@ inline constexpr char kWordKind = 'w';
 inline constexpr char kSeverityKind = 's';
 inline constexpr char kTimesKind = 't';
 inline constexpr char kSegmentKind = 'm';
+// Every key of the index sorts before this one (keys begin with a kind).
+inline constexpr char kKeysEnd[] = "\xff";
 
 inline uint64_t SegmentOf(uint64_t seq) { return seq >> kSegmentBits; }
 inline uint32_t OrdinalOf(uint64_t seq) { return static_cast<uint32_t>(seq & (kSegmentSize - 1)); }

@@ -374,11 +374,22 @@ Status RocksDbStore::LoadSegments() {
 Status RocksDbStore::BuildIndex() {
   // Data dirs written before the search index existed: index what they hold
   // once, in batches, then mark the index complete (in the same write as its
-  // last batch, so a crash midway starts over, harmlessly: sets are unions).
+  // last batch, so a crash midway starts over, from an empty index).
   std::string version;
   rocksdb::Status s = db_->Get({}, handles_[0], kIndexVersionKey, &version);
   if (s.ok()) return Status::Ok();
   if (!s.IsNotFound()) return Unavailable(s);
+  {
+    // What a build cut short wrote goes first: summaries add up, so building
+    // over them would count those entries twice.
+    std::unique_ptr<rocksdb::Iterator> any(db_->NewIterator({}, index_cf_));
+    any->SeekToFirst();
+    if (!any->status().ok()) return Unavailable(any->status());
+    if (any->Valid()) {
+      s = db_->DeleteRange({}, index_cf_, "", index::kKeysEnd);
+      if (!s.ok()) return Unavailable(s);
+    }
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
   size_t indexed = 0;
   index::IndexBuilder builder;
