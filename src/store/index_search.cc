@@ -116,7 +116,7 @@ class Reader {
 
   Result<Bitmap> Ordinals(std::string_view key) {
     std::string value;
-    rocksdb::Status s = ctx_.db->Get({}, ctx_.index, key, &value);
+    rocksdb::Status s = ctx_.db->Get(ctx_.read, ctx_.index, key, &value);
     if (s.IsNotFound()) return Bitmap();
     if (!s.ok()) return ReadError(s);
     roaring_bitmap_t* r = DecodeOrdinals(value);
@@ -127,7 +127,7 @@ class Reader {
   // The union of the sets of every word beginning with `prefix`, in `segment`.
   Result<Bitmap> PrefixOrdinals(std::string_view prefix, uint64_t segment) {
     const std::string start = TermKeyPrefix(kWordKind, prefix, true);
-    std::unique_ptr<rocksdb::Iterator> it(ctx_.db->NewIterator({}, ctx_.index));
+    std::unique_ptr<rocksdb::Iterator> it(ctx_.db->NewIterator(ctx_.read, ctx_.index));
     Bitmap out;
     it->Seek(start);
     while (it->Valid() && it->key().starts_with(start)) {
@@ -230,7 +230,7 @@ class Reader {
     if (found == pages_.end()) {
       std::string value;
       rocksdb::Status s =
-          ctx_.db->Get({}, ctx_.index, TimesKey(segment, ordinal >> kPageBits), &value);
+          ctx_.db->Get(ctx_.read, ctx_.index, TimesKey(segment, ordinal >> kPageBits), &value);
       std::vector<int64_t> page(kPageSize, kNoTime);
       if (s.ok()) {
         bool ok = DecodeTimes(value, &points_);
@@ -251,7 +251,7 @@ class Reader {
   Result<std::optional<LogEntry>> Entry(const TimeKey& key) {
     const std::string k = EncodeTimeKey(key);
     std::string value;
-    rocksdb::Status s = ctx_.db->Get({}, ctx_.entries, k, &value);
+    rocksdb::Status s = ctx_.db->Get(ctx_.read, ctx_.entries, k, &value);
     if (s.IsNotFound()) return std::optional<LogEntry>();
     if (!s.ok()) return ReadError(s);
     Result<LogEntry> e = DecodeEntry(k, value);
@@ -330,7 +330,7 @@ struct Collector {
 };
 
 Status ScanEntries(const SearchContext& ctx, const Range& range, bool desc, Collector& c) {
-  std::unique_ptr<rocksdb::Iterator> it(ctx.db->NewIterator({}, ctx.entries));
+  std::unique_ptr<rocksdb::Iterator> it(ctx.db->NewIterator(ctx.read, ctx.entries));
   if (desc) {
     it->Seek(EncodeTimeKey(range.hi));
     if (it->Valid()) {

@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include <rocksdb/options.h>
+
 #include "logsvc/log_store.h"
 #include "store/entry_codec.h"
 #include "store/index_format.h"
@@ -39,7 +41,14 @@ struct SearchContext {
   rocksdb::DB* db;
   rocksdb::ColumnFamilyHandle* entries;
   rocksdb::ColumnFamilyHandle* index;
-  // Every segment with its summary, as the store knows them (a copy).
+  // Every read of the call: with a snapshot, so that the sets, times pages
+  // and entries it reads agree with each other and with `segments`.
+  rocksdb::ReadOptions read;
+  // Every segment with its summary, as the store knows them (a copy), made
+  // after read.snapshot: each summary's time range covers every entry of its
+  // segment in the snapshot (the walk takes a segment in once it reaches the
+  // segment's range; an entry outside it would come out of order). Counts
+  // may lag the snapshot (entries written meanwhile).
   std::vector<std::pair<uint64_t, SegmentSummary>> segments;
 };
 
