@@ -133,6 +133,7 @@ Result<CursorState> DecodeCursor(std::string_view text, CursorKind kind) {
   }
   CursorState s;
   s.kind = kind;
+  s.filter.severities = SeveritySet();  // a Filter starts with every severity
   for (unsigned v = 0; v < 32; ++v) {
     if ((sev >> v) & 1) s.filter.severities.Add(static_cast<Severity>(v));
   }

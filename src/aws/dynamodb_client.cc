@@ -149,6 +149,14 @@ void DynamoDbClient::Send(std::shared_ptr<Attempt> attempt) {
   });
 }
 
+void DynamoDbClient::After(std::chrono::milliseconds delay, std::function<void()> fn) {
+  http_->After(delay, std::move(fn));
+}
+
+std::chrono::milliseconds DynamoDbClient::RetryDelay(int retry) const {
+  return Backoff(options_, retry);
+}
+
 Result<std::string> DynamoDbClient::CallAndWait(std::string_view operation, std::string body) {
   std::promise<Result<std::string>> promise;
   auto future = promise.get_future();

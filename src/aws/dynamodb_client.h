@@ -68,6 +68,14 @@ class DynamoDbClient {
   // Call, then wait; never on the client's own thread (see HttpClient).
   Result<std::string> CallAndWait(std::string_view operation, std::string body);
 
+  // Runs `fn` on the client's thread after `delay` (a caller's own retries,
+  // such as BatchWriteItem's unprocessed items). Dropped, not called, if the
+  // client is destroyed first.
+  void After(std::chrono::milliseconds delay, std::function<void()> fn);
+  // The wait before retry `retry` (0 for the first): the client's own
+  // back-off, full jitter.
+  std::chrono::milliseconds RetryDelay(int retry) const;
+
   const std::string& endpoint_url() const { return options_.endpoint_url; }
   const std::string& region() const { return options_.region; }
 

@@ -8,6 +8,7 @@
 #include "core/datetime.h"
 #include "core/ingest_request.h"
 #include "core/json_writer.h"
+#include "logsvc/log_store.h"
 
 namespace logsvc::store::dynamodb {
 namespace {
@@ -34,7 +35,48 @@ bool AttrValue(simdjson::dom::object item, std::string_view name, std::string_vi
   return !attr[kind].get(*out);
 }
 
-bool ParseTimestamp(std::string_view n, int64_t* out) {
+// The entry an item holds, as views into the response; false if it is not one.
+bool ReadItem(simdjson::dom::object item, ItemView* v) {
+  std::string_view severity;
+  if (!AttrValue(item, "logId", "S", &v->log_id) ||
+      !AttrValue(item, "timestamp", "N", &v->timestamp) ||
+      !AttrValue(item, "severity", "S", &severity) ||
+      !AttrValue(item, "message", "S", &v->message)) {
+    return false;
+  }
+  return ParseTimestampMillis(v->timestamp, &v->timestamp_ms) &&
+         ParseSeverity(severity, &v->severity);
+}
+
+// The attributes of one item, without braces: PutItem's and BatchWriteItem's.
+void AppendItem(std::string* out, const LogEntry& entry, std::string_view type) {
+  AppendAttr(out, "logId", "S", entry.log_id);
+  out->push_back(',');
+  AppendAttr(out, "timestamp", "N", std::to_string(entry.timestamp_ms));
+  out->push_back(',');
+  AppendAttr(out, "datetime", "S", FormatIso8601Millis(entry.timestamp_ms));
+  out->push_back(',');
+  AppendAttr(out, "severity", "S", SeverityName(entry.severity));
+  out->push_back(',');
+  AppendAttr(out, "message", "S", entry.message);
+  out->push_back(',');
+  AppendAttr(out, "type", "S", type);
+}
+
+// An index key as ExclusiveStartKey takes it: the table key and the partition.
+void AppendKey(std::string* out, const ItemKey& key, std::string_view type) {
+  out->push_back('{');
+  AppendAttr(out, "logId", "S", key.log_id);
+  out->push_back(',');
+  AppendAttr(out, "timestamp", "N", key.timestamp);
+  out->push_back(',');
+  AppendAttr(out, "type", "S", type);
+  out->push_back('}');
+}
+
+}  // namespace
+
+bool ParseTimestampMillis(std::string_view n, int64_t* out) {
   auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), *out);
   if (ec == std::errc() && end == n.data() + n.size()) return true;
   // A number written as 1706356800000.0 or 1.7063568E12 by another client.
@@ -45,22 +87,6 @@ bool ParseTimestamp(std::string_view n, int64_t* out) {
   *out = static_cast<int64_t>(d);
   return true;
 }
-
-bool ItemToEntry(simdjson::dom::object item, LogEntry* e) {
-  std::string_view id, ts, severity, message;
-  if (!AttrValue(item, "logId", "S", &id) || !AttrValue(item, "timestamp", "N", &ts) ||
-      !AttrValue(item, "severity", "S", &severity) || !AttrValue(item, "message", "S", &message)) {
-    return false;
-  }
-  if (!ParseTimestamp(ts, &e->timestamp_ms) || !ParseSeverity(severity, &e->severity)) {
-    return false;
-  }
-  e->log_id = std::string(id);
-  e->message = std::string(message);
-  return true;
-}
-
-}  // namespace
 
 std::string IndexPartition(int shard) {
   return shard == 0 ? std::string(kOriginalPartition)
@@ -78,35 +104,83 @@ std::string PutItemRequest(std::string_view table, const LogEntry& entry, std::s
   std::string out = "{";
   AppendField(&out, "TableName", table);
   out += ",\"Item\":{";
-  AppendAttr(&out, "logId", "S", entry.log_id);
-  out += ',';
-  AppendAttr(&out, "timestamp", "N", std::to_string(entry.timestamp_ms));
-  out += ',';
-  AppendAttr(&out, "datetime", "S", FormatIso8601Millis(entry.timestamp_ms));
-  out += ',';
-  AppendAttr(&out, "severity", "S", SeverityName(entry.severity));
-  out += ',';
-  AppendAttr(&out, "message", "S", entry.message);
-  out += ',';
-  AppendAttr(&out, "type", "S", type);
+  AppendItem(&out, entry, type);
   out += "}}";
   return out;
 }
 
-std::string QueryRecentRequest(std::string_view table, std::string_view type, size_t limit,
-                               std::string_view exclusive_start_key) {
+std::string BatchWriteItemRequest(std::string_view table, std::span<const LogEntry> entries,
+                                  int index_shards) {
+  std::string out = "{\"RequestItems\":{";
+  json::AppendString(&out, table);
+  out += ":[";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += "{\"PutRequest\":{\"Item\":{";
+    AppendItem(&out, entries[i], IndexPartition(ShardOf(entries[i].log_id, index_shards)));
+    out += "}}}";
+  }
+  out += "]}}";
+  return out;
+}
+
+Result<std::string> ParseBatchWriteItemResponse(std::string_view body) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  if (parser.parse(body.data(), body.size()).get(doc)) {
+    return Status::Internal("DynamoDB sent a BatchWriteItem response that is not a JSON object");
+  }
+  simdjson::dom::object unprocessed;
+  if (doc["UnprocessedItems"].get(unprocessed) || unprocessed.size() == 0) return std::string();
+  // Passed back as it came: the items DynamoDB names are the ones it did not write.
+  return "{\"RequestItems\":" + simdjson::minify(unprocessed) + "}";
+}
+
+std::string QueryIndexRequest(const IndexQuery& q) {
   std::string out = "{";
-  AppendField(&out, "TableName", table);
+  AppendField(&out, "TableName", q.table);
   out += ',';
   AppendField(&out, "IndexName", kIndexName);
-  // "type" is a DynamoDB reserved word, hence the placeholder.
-  out += ",\"KeyConditionExpression\":\"#t = :t\",\"ExpressionAttributeNames\":{\"#t\":\"type\"},";
-  out += "\"ExpressionAttributeValues\":{";
-  AppendAttr(&out, ":t", "S", type);
-  out += "},\"ScanIndexForward\":false,\"Limit\":" + std::to_string(limit);
-  if (!exclusive_start_key.empty()) {
+  // "type", "timestamp" and "severity" may be DynamoDB reserved words, hence
+  // the placeholders. BETWEEN is inclusive; the range's end is not.
+  out +=
+      ",\"KeyConditionExpression\":\"#t = :t AND #ts BETWEEN :from AND :last\","
+      "\"ExpressionAttributeNames\":{\"#t\":\"type\",\"#ts\":\"timestamp\"";
+  // The severities the filter leaves out, by their stored spelling.
+  std::vector<std::string_view> unwanted;
+  for (size_t s = 0; s < kSeverityCount; ++s) {
+    if (!q.severities.Contains(static_cast<Severity>(s))) {
+      unwanted.push_back(SeverityName(static_cast<Severity>(s)));
+    }
+  }
+  if (!unwanted.empty()) out += ",\"#sev\":\"severity\"";
+  out += "},\"ExpressionAttributeValues\":{";
+  AppendAttr(&out, ":t", "S", q.type);
+  out += ',';
+  AppendAttr(&out, ":from", "N", std::to_string(q.from_ms));
+  out += ',';
+  AppendAttr(&out, ":last", "N", std::to_string(q.to_ms - 1));
+  for (size_t i = 0; i < unwanted.size(); ++i) {
+    out += ',';
+    AppendAttr(&out, ":x" + std::to_string(i), "S", unwanted[i]);
+  }
+  out += '}';
+  if (!unwanted.empty()) {
+    out += ",\"FilterExpression\":\"NOT (#sev IN (";
+    for (size_t i = 0; i < unwanted.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += ":x" + std::to_string(i);
+    }
+    out += "))\"";
+  }
+  out += ",\"ScanIndexForward\":";
+  out += q.order == Order::kAsc ? "true" : "false";
+  out += ",\"Limit\":" + std::to_string(q.limit);
+  // Free: DynamoDB then says in its answer what the page cost.
+  out += ",\"ReturnConsumedCapacity\":\"TOTAL\"";
+  if (q.exclusive_start != nullptr) {
     out += ",\"ExclusiveStartKey\":";
-    out += exclusive_start_key;  // DynamoDB's own JSON, passed back as it came
+    AppendKey(&out, *q.exclusive_start, q.type);
   }
   out += '}';
   return out;
@@ -128,7 +202,16 @@ std::string DescribeTableRequest(std::string_view table) {
   return out;
 }
 
-Result<QueryPage> ParseQueryResponse(std::string_view body) {
+LogEntry ItemView::ToEntry() const {
+  return LogEntry{std::string(log_id), timestamp_ms, severity, std::string(message)};
+}
+
+ItemKey ItemView::Key() const {
+  return ItemKey{std::string(log_id), std::string(timestamp), timestamp_ms};
+}
+
+Result<QueryInfo> VisitQueryResponse(std::string_view body,
+                                     const std::function<void(const ItemView&)>& visit) {
   // One parser per thread, reused: its buffers are allocated once, not per page.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -136,18 +219,39 @@ Result<QueryPage> ParseQueryResponse(std::string_view body) {
   if (parser.parse(body.data(), body.size()).get(doc) || doc["Items"].get(items)) {
     return Status::Internal("DynamoDB sent a Query response without Items");
   }
-  QueryPage page;
+  QueryInfo info;
+  uint64_t scanned = 0;
+  info.scanned = doc["ScannedCount"].get(scanned) ? items.size() : static_cast<size_t>(scanned);
   for (simdjson::dom::element el : items) {
     simdjson::dom::object item;
-    LogEntry e;
-    if (el.get(item) || !ItemToEntry(item, &e)) {
-      ++page.skipped;
+    ItemView v;
+    if (el.get(item) || !ReadItem(item, &v)) {
+      ++info.skipped;
       continue;
     }
-    page.entries.push_back(std::move(e));
+    visit(v);
   }
-  simdjson::dom::element last;
-  if (!doc["LastEvaluatedKey"].get(last)) page.last_evaluated_key = simdjson::minify(last);
+  simdjson::dom::object last;
+  if (!doc["LastEvaluatedKey"].get(last)) {
+    ItemKey key;
+    std::string_view id, ts;
+    if (!AttrValue(last, "logId", "S", &id) || !AttrValue(last, "timestamp", "N", &ts) ||
+        !ParseTimestampMillis(ts, &key.timestamp_ms)) {
+      return Status::Internal("DynamoDB sent a LastEvaluatedKey without logId and timestamp");
+    }
+    key.log_id = std::string(id);
+    key.timestamp = std::string(ts);
+    info.last_evaluated = std::move(key);
+  }
+  return info;
+}
+
+Result<QueryPage> ParseQueryResponse(std::string_view body) {
+  QueryPage page;
+  auto info =
+      VisitQueryResponse(body, [&](const ItemView& v) { page.entries.push_back(v.ToEntry()); });
+  if (!info.ok()) return info.status();
+  page.skipped = info.value().skipped;
   return page;
 }
 

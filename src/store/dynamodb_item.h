@@ -9,10 +9,15 @@
 #ifndef LOGSVC_STORE_DYNAMODB_ITEM_H_
 #define LOGSVC_STORE_DYNAMODB_ITEM_H_
 
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/query.h"
 #include "logsvc/log_entry.h"
 #include "logsvc/status.h"
 
@@ -20,6 +25,9 @@ namespace logsvc::store::dynamodb {
 
 inline constexpr std::string_view kIndexName = "TimestampIndex";
 inline constexpr std::string_view kOriginalPartition = "LOG";
+
+// The most items one BatchWriteItem request may put (DynamoDB's limit).
+inline constexpr size_t kBatchWriteItems = 25;
 
 // The GSI partition of shard `shard` (0-based): "LOG" for shard 0, so that one
 // shard is exactly the original, then "LOG#1", "LOG#2", ...
@@ -29,25 +37,94 @@ std::string IndexPartition(int shard);
 // retried write lands in the same place).
 int ShardOf(std::string_view log_id, int shards);
 
+// The item of `entry` (log_id set), in index partition `type`.
 std::string PutItemRequest(std::string_view table, const LogEntry& entry, std::string_view type);
 
-// A page of the newest items of one index partition, newest first.
-// `exclusive_start_key` is the LastEvaluatedKey of the previous page (raw JSON) or "".
-std::string QueryRecentRequest(std::string_view table, std::string_view type, size_t limit,
-                               std::string_view exclusive_start_key);
+// One BatchWriteItem of `entries` (1..kBatchWriteItems, ids set, distinct),
+// each item exactly as PutItemRequest writes it, its type
+// IndexPartition(ShardOf(log_id, index_shards)).
+std::string BatchWriteItemRequest(std::string_view table, std::span<const LogEntry> entries,
+                                  int index_shards);
+
+// What BatchWriteItem left undone: the request that retries its
+// UnprocessedItems ({"RequestItems": <them>}), or "" when every item was
+// written. Internal if the body is not a BatchWriteItem response.
+Result<std::string> ParseBatchWriteItemResponse(std::string_view body);
+
+// A timestamp attribute's number in whole milliseconds (truncated):
+// "1706356800000", and as other writers spell it, "1706356800000.0" or
+// "1.7063568E12". False if it is not a number within ±9e18.
+bool ParseTimestampMillis(std::string_view number, int64_t* out);
+
+// The key of an item in TimestampIndex, without its partition (`type`, which
+// the shard gives): the table key, logId and timestamp.
+struct ItemKey {
+  std::string log_id;
+  // The timestamp as DynamoDB wrote the number ("1706356800000"; another
+  // writer's "1706356800000.5" stays as it is, so the key is exact).
+  std::string timestamp;
+  int64_t timestamp_ms = 0;  // its value, truncated to a whole millisecond
+  bool operator==(const ItemKey&) const = default;
+};
+
+// One page of one index partition, in time order (oldest first for kAsc),
+// restricted by key condition to timestamps in [from_ms, to_ms) (from_ms <
+// to_ms), at most `limit` items read.
+struct IndexQuery {
+  std::string_view table;
+  std::string_view type;  // the partition
+  int64_t from_ms = 0;
+  int64_t to_ms = 0;
+  Order order = Order::kDesc;
+  size_t limit = 1;
+  // Only entries of these severities are wanted: DynamoDB is asked to leave
+  // out items whose severity is exactly the stored (lower-case) name of
+  // another one. Anything else (other letter cases, no severity) still comes
+  // back, so the caller's Matches decides exactly as it would without the
+  // filter; DynamoDB charges the same reads either way, only fewer bytes travel.
+  SeveritySet severities = SeveritySet::All();
+  const ItemKey* exclusive_start = nullptr;  // resume after this item of `type`
+};
+std::string QueryIndexRequest(const IndexQuery& query);
 
 // The item(s) with this logId (consistent read).
 std::string QueryByIdRequest(std::string_view table, std::string_view log_id);
 
 std::string DescribeTableRequest(std::string_view table);
 
-struct QueryPage {
-  std::vector<LogEntry> entries;
-  std::string last_evaluated_key;  // raw JSON; empty on the last page
-  size_t skipped = 0;              // items that are not log entries (a bad severity...)
+// An item of a Query response that is a log entry (see VisitQueryResponse);
+// the views point into the response.
+struct ItemView {
+  std::string_view log_id;
+  std::string_view timestamp;  // the number's text, as ItemKey::timestamp
+  int64_t timestamp_ms;
+  Severity severity;
+  std::string_view message;
+
+  LogEntry ToEntry() const;
+  ItemKey Key() const;
 };
 
-// Internal if the body is not a Query response.
+struct QueryInfo {
+  size_t scanned = 0;  // ScannedCount: items DynamoDB read, before its FilterExpression
+  size_t skipped = 0;  // items sent back that are not log entries (a bad severity...)
+  // LastEvaluatedKey: where the next page starts; nullopt on the last page.
+  std::optional<ItemKey> last_evaluated;
+};
+
+// Calls `visit` for each item of a Query response that is a log entry: logId
+// S, timestamp N (a number; 1706356800000.0 and 1.7063568E12 are read too),
+// severity S naming a severity in any letter case, message S. Other items are
+// counted in `skipped`. Internal if the body is not a Query response.
+Result<QueryInfo> VisitQueryResponse(std::string_view body,
+                                     const std::function<void(const ItemView&)>& visit);
+
+struct QueryPage {
+  std::vector<LogEntry> entries;
+  size_t skipped = 0;
+};
+
+// The log entries of a Query response (VisitQueryResponse).
 Result<QueryPage> ParseQueryResponse(std::string_view body);
 
 // Whether a DescribeTable response shows the original design's index

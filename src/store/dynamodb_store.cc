@@ -1,13 +1,13 @@
 #include "store/dynamodb_store.h"
 
-#include "core/uuid.h"
-
 #include <algorithm>
 #include <chrono>
 
 #include "core/datetime.h"
 #include "core/uuid.h"
 #include "store/dynamodb_item.h"
+#include "store/dynamodb_position.h"
+#include "store/dynamodb_walk.h"
 #include "util/log.h"
 
 namespace logsvc::store {
@@ -27,14 +27,26 @@ Status AsStoreError(const Status& s) {
 
 }  // namespace
 
-// One Recent() call: the partitions still to answer and what they found.
-struct DynamoDbStore::Gather {
-  size_t limit;
-  ListCallback done;
+// One Search or Stats call: its walk, and the round of Queries in flight.
+struct DynamoDbStore::Walk {
+  std::shared_ptr<dynamodb::IndexWalk> walk;
+  Filter filter;
+  Order order = Order::kDesc;
+  std::function<void(Status)> finish;  // reports the walk's result, or the error
   std::mutex mu;
-  int pending;                  // guarded by mu
-  std::vector<LogEntry> found;  // guarded by mu
-  Status error;                 // guarded by mu; the first failure
+  size_t pending = 0;  // guarded by mu: Queries of this round not yet answered
+  Status error;        // guarded by mu: the round's first failure
+};
+
+// One AppendBatch call: its entries, cut into BatchWriteItem requests.
+struct DynamoDbStore::Batch {
+  std::vector<LogEntry> entries;
+  BatchCallback done;
+  size_t requests = 0;
+  std::mutex mu;
+  size_t next = 0;    // guarded by mu: the next request to send
+  int in_flight = 0;  // guarded by mu
+  Status error;       // guarded by mu: the first failure
 };
 
 Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(
@@ -153,61 +165,178 @@ void DynamoDbStore::Append(LogEntry entry, AppendCallback done) {
                 });
 }
 
-void DynamoDbStore::Recent(size_t limit, ListCallback done) {
+void DynamoDbStore::AppendBatch(std::vector<LogEntry> entries, BatchCallback done) {
+  if (entries.empty()) return done(std::vector<std::string>());
   if (!Begin()) return done(Status::Unavailable(std::string(kClosed)));
-  auto gather = std::make_shared<Gather>();
-  gather->limit = limit;
-  gather->done = std::move(done);
-  gather->pending = options_.index_shards;
-  for (int shard = 0; shard < options_.index_shards; ++shard) {
-    QueryPartition(gather, dynamodb::IndexPartition(shard), 0, "");
+  auto batch = std::make_shared<Batch>();
+  // Each entry gets its id as Append gives it, and keeps its own timestamp.
+  for (LogEntry& e : entries) e.log_id = uuid::Format(uuid::NewV4());
+  batch->requests = (entries.size() + dynamodb::kBatchWriteItems - 1) / dynamodb::kBatchWriteItems;
+  batch->entries = std::move(entries);
+  batch->done = std::move(done);
+  StartBatchRequests(batch);
+}
+
+void DynamoDbStore::StartBatchRequests(const std::shared_ptr<Batch>& batch) {
+  std::vector<size_t> to_send;
+  {
+    std::lock_guard lock(batch->mu);
+    while (batch->error.ok() && batch->in_flight < kBatchRequestsInFlight &&
+           batch->next < batch->requests) {
+      to_send.push_back(batch->next++);
+      ++batch->in_flight;
+    }
+  }
+  // Sent outside the lock: a request that fails at once reports on this thread.
+  for (size_t i : to_send) {
+    const size_t begin = i * dynamodb::kBatchWriteItems;
+    const size_t n = std::min(dynamodb::kBatchWriteItems, batch->entries.size() - begin);
+    std::span<const LogEntry> part(batch->entries.data() + begin, n);
+    SendBatchRequest(
+        batch, dynamodb::BatchWriteItemRequest(options_.table, part, options_.index_shards), 1);
   }
 }
 
-void DynamoDbStore::QueryPartition(std::shared_ptr<Gather> gather, std::string type, size_t got,
-                                   std::string start_key) {
-  std::string request =
-      dynamodb::QueryRecentRequest(options_.table, type, gather->limit - got, start_key);
-  client_->Call("Query", std::move(request),
-                [this, gather, type = std::move(type), got](Result<std::string> r) mutable {
+void DynamoDbStore::SendBatchRequest(std::shared_ptr<Batch> batch, std::string body, int attempt) {
+  client_->Call("BatchWriteItem", std::move(body),
+                [this, batch, attempt](Result<std::string> r) mutable {
                   Note(r.status());
-                  Status error;
-                  if (r.ok()) {
-                    auto page = dynamodb::ParseQueryResponse(r.value());
-                    if (page.ok()) {
-                      got += page.value().entries.size() + page.value().skipped;
-                      {
-                        std::lock_guard lock(gather->mu);
-                        for (LogEntry& e : page.value().entries)
-                          gather->found.push_back(std::move(e));
-                      }
-                      // A page ends at 1 MB: go on until the partition has given `limit`.
-                      if (!page.value().last_evaluated_key.empty() && got < gather->limit) {
-                        return QueryPartition(gather, std::move(type), got,
-                                              std::move(page.value().last_evaluated_key));
-                      }
-                    } else {
-                      error = page.status();
-                    }
-                  } else {
-                    error = AsStoreError(r.status());
+                  if (!r.ok()) return BatchRequestDone(batch, AsStoreError(r.status()));
+                  auto retry = dynamodb::ParseBatchWriteItemResponse(r.value());
+                  if (!retry.ok()) return BatchRequestDone(batch, retry.status());
+                  if (retry.value().empty()) return BatchRequestDone(batch, Status::Ok());
+                  if (attempt >= kBatchAttempts) {
+                    return BatchRequestDone(
+                        batch, Status::Unavailable("DynamoDB left items of a BatchWriteItem "
+                                                   "unprocessed after " +
+                                                   std::to_string(attempt) + " attempts"));
                   }
-                  std::unique_lock lock(gather->mu);
-                  if (!error.ok() && gather->error.ok()) gather->error = error;
-                  if (--gather->pending > 0) return;
-                  lock.unlock();
-                  if (!gather->error.ok()) {
-                    gather->done(gather->error);
-                  } else {
-                    auto& all = gather->found;
-                    std::sort(all.begin(), all.end(), [](const LogEntry& a, const LogEntry& b) {
-                      return a.timestamp_ms > b.timestamp_ms;
-                    });
-                    if (all.size() > gather->limit) all.resize(gather->limit);
-                    gather->done(std::make_shared<const std::vector<LogEntry>>(std::move(all)));
-                  }
-                  End();
+                  // Unprocessed items mean throttling: wait as the client does for it.
+                  client_->After(client_->RetryDelay(attempt - 1),
+                                 [this, batch, attempt, body = std::move(retry).value()]() mutable {
+                                   SendBatchRequest(std::move(batch), std::move(body), attempt + 1);
+                                 });
                 });
+}
+
+void DynamoDbStore::BatchRequestDone(const std::shared_ptr<Batch>& batch, Status status) {
+  bool finished;
+  Status error;
+  {
+    std::lock_guard lock(batch->mu);
+    --batch->in_flight;
+    if (!status.ok() && batch->error.ok()) batch->error = std::move(status);
+    // After a failure no request is started; the batch ends with those in flight.
+    finished = batch->in_flight == 0 && (batch->next == batch->requests || !batch->error.ok());
+    error = batch->error;
+  }
+  if (!finished) return StartBatchRequests(batch);
+  if (error.ok()) {
+    std::vector<std::string> ids;
+    ids.reserve(batch->entries.size());
+    for (LogEntry& e : batch->entries) ids.push_back(std::move(e.log_id));
+    batch->done(std::move(ids));
+  } else {
+    batch->done(Status::Unavailable("DynamoDB did not acknowledge every entry of the batch (" +
+                                    error.message() + "); some of its " +
+                                    std::to_string(batch->entries.size()) +
+                                    " entries may have been stored, under ids never reported"));
+  }
+  End();
+}
+
+void DynamoDbStore::Search(StoreQuery query, SearchCallback done) {
+  auto cursors =
+      dynamodb::DecodePosition(query.position, dynamodb::WalkKind::kSearch, query.order,
+                               options_.index_shards, query.filter.from_ms, query.filter.to_ms);
+  if (!cursors.ok()) return done(cursors.status());
+  if (!Begin()) return done(Status::Unavailable(std::string(kClosed)));
+  const size_t limit = std::clamp<size_t>(query.limit, 1, kMaxSearchLimit);
+  auto search = std::make_shared<dynamodb::SearchWalk>(query.filter, query.order, limit,
+                                                       std::move(cursors).value());
+  StartWalk(std::move(search), std::move(query.filter), query.order, std::move(done));
+}
+
+void DynamoDbStore::Stats(StatsQuery query, StatsCallback done) {
+  const Filter& f = query.filter;
+  if (query.step_ms <= 0 || f.from_ms > f.to_ms ||
+      StatsBucketCount(f.from_ms, f.to_ms, query.step_ms) > kMaxStatsBuckets) {
+    return done(Status::InvalidArgument("The stats range must be finite, with at most " +
+                                        std::to_string(kMaxStatsBuckets) + " buckets."));
+  }
+  auto cursors = dynamodb::DecodePosition(query.position, dynamodb::WalkKind::kStats, Order::kAsc,
+                                          options_.index_shards, f.from_ms, f.to_ms);
+  if (!cursors.ok()) return done(cursors.status());
+  if (!Begin()) return done(Status::Unavailable(std::string(kClosed)));
+  auto stats = std::make_shared<dynamodb::StatsWalk>(f, query.step_ms, std::move(cursors).value());
+  StartWalk(std::move(stats), std::move(query.filter), Order::kAsc, std::move(done));
+}
+
+template <typename WalkType, typename Callback>
+void DynamoDbStore::StartWalk(std::shared_ptr<WalkType> walk, Filter filter, Order order,
+                              Callback done) {
+  auto run = std::make_shared<Walk>();
+  run->walk = walk;
+  run->filter = std::move(filter);
+  run->order = order;
+  run->finish = [walk, done = std::move(done)](Status s) {
+    if (s.ok()) {
+      done(walk->Finish());
+    } else {
+      done(std::move(s));
+    }
+  };
+  Drive(std::move(run));
+}
+
+void DynamoDbStore::Drive(std::shared_ptr<Walk> walk) {
+  std::vector<dynamodb::ShardFetch> fetches = walk->walk->NextFetches();
+  if (fetches.empty()) {
+    walk->finish(Status::Ok());
+    return End();
+  }
+  walk->pending = fetches.size();
+  for (const dynamodb::ShardFetch& fetch : fetches) {
+    const std::string type = dynamodb::IndexPartition(fetch.shard);
+    dynamodb::IndexQuery q{.table = options_.table,
+                           .type = type,
+                           .from_ms = walk->filter.from_ms,
+                           .to_ms = walk->filter.to_ms,
+                           .order = walk->order,
+                           .limit = fetch.limit,
+                           .severities = walk->filter.severities,
+                           .exclusive_start = fetch.start ? &*fetch.start : nullptr};
+    client_->Call("Query", dynamodb::QueryIndexRequest(q),
+                  [this, walk, shard = fetch.shard](Result<std::string> r) {
+                    Note(r.status());
+                    std::unique_lock lock(walk->mu);
+                    if (!walk->error.ok()) {
+                      // The call fails anyway: this answer is not looked at.
+                    } else if (r.ok()) {
+                      walk->error = walk->walk->Add(shard, r.value());
+                    } else {
+                      walk->error = AsStoreError(r.status());
+                    }
+                    if (--walk->pending > 0) return;
+                    const Status error = walk->error;
+                    lock.unlock();
+                    if (error.ok()) return Drive(walk);
+                    walk->finish(error);
+                    End();
+                  });
+  }
+}
+
+void DynamoDbStore::Recent(size_t limit, ListCallback done) {
+  StoreQuery query;
+  query.limit = limit;
+  Search(std::move(query), [done = std::move(done)](Result<SearchPage> r) {
+    if (r.ok()) {
+      done(std::move(r.value().entries));
+    } else {
+      done(r.status());
+    }
+  });
 }
 
 void DynamoDbStore::Get(std::string log_id, GetCallback done) {

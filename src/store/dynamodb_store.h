@@ -7,12 +7,54 @@
 // availability zones) before the callback reports OK. Its `type` (the GSI
 // partition) is "LOG" with one index shard, exactly as the original writes;
 // with N shards it is one of N partitions, chosen from the id, because one
-// DynamoDB partition takes about 1,000 writes a second.
-// Reads: Recent() queries every partition of TimestampIndex ("LOG" among
-// them, so items the original functions wrote are seen) in parallel, newest
-// first, and merges the newest `limit`. DynamoDB orders the index by
-// timestamp only, so entries of the same millisecond come in its order, not
-// necessarily ingest order. Get() is a consistent Query on the table's key.
+// DynamoDB partition takes about 1,000 writes a second. AppendBatch writes the
+// same items with BatchWriteItem, 25 a request, up to kBatchRequestsInFlight
+// requests at once; items DynamoDB leaves unprocessed are sent again after the
+// client's back-off, up to kBatchAttempts times a request. On any failure the
+// batch reports kUnavailable once the requests in flight have ended, and some
+// of its entries may have been stored (BatchWriteItem is not atomic).
+//
+// Search: the time range [from_ms, to_ms) is a key condition on every
+// partition of TimestampIndex ("LOG", so items the original functions wrote
+// are found, and "LOG#1".."LOG#<N-1>"), read in the query's order (newest
+// first: ScanIndexForward false), the shards in parallel, merged into one
+// order. Each item is checked with core's Matches (severity, time, words);
+// DynamoDB only leaves out items whose severity is exactly the stored name of
+// an unwanted one (FilterExpression), which Matches would refuse too.
+// Order, total and the same on every page and read: by timestamp, then by
+// shard index (the partition), then in DynamoDB's order within the partition
+// (by the item's table key); newest first is the exact reverse of oldest
+// first. So entries of the same millisecond are not in ingest order.
+// Position: each shard's cursor (store/dynamodb_position.h): not started,
+// after the last item consumed (the next page's Query starts there with
+// ExclusiveStartKey: items read but not returned are read again, never
+// skipped), or exhausted. At most 1731 bytes for 64 shards with UUID ids
+// (about 20 a shard in practice). A position made for another number of
+// shards is kInvalidArgument. Entries written meanwhile never shift a page;
+// a new entry lands on a later page only if it sorts after the position.
+//
+// Reads per call (store/dynamodb_walk.h): at most kWalkRounds (8) rounds of
+// parallel Queries (so at most 8 Queries per shard, and 8 round trips one
+// after the other), kWalkItemBudget (20,000) items read in all, each Query's
+// Limit at most 4,000; when that is spent the page holds what was found and
+// a `next`. Reads are eventually consistent (a GSI has no other): 0.5 read
+// units per 4 KB, a Query's items' sizes added up and rounded up to 4 KB. A
+// logsvc item with an 80-byte message is about 200 bytes; with such items:
+//   (b) a page of the default query (every entry, newest first, limit 100):
+//       one Query of Limit 100 per shard, as Recent() did before: 100 items,
+//       ~20 KB, 2.5 read units a shard (1 shard: 2.5; 8 shards: 20), on
+//       every page;
+//   (a) severity=error, newest 100, with 1% errors: about 10,000 items read
+//       (100 / 1%; on a model of the index, dynamodb_walk_test: 10,208 items
+//       in 5 Queries on 1 shard, 10,574 in 33 Queries on 8), ~2 MB: about
+//       250 to 270 read units;
+//   the most a call reads: 20,000 items, ~490 read units at 200 bytes (at
+//   most 2,500 with 1 KB items; DynamoDB's 1 MB cap per Query also bounds it).
+// The FilterExpression saves bytes on the wire, not read units.
+// Stats walks each shard oldest first with the same budget and no merge,
+// counting Matches by bucket and severity; its position says where each
+// shard stopped, and a caller adds up the counts of successive calls.
+// Get() is a consistent Query on the table's key.
 //
 // Errors: kUnavailable when DynamoDB cannot be reached or refuses (after the
 // client's bounded retries, see aws/dynamodb_client.h); never OK for a write
@@ -42,6 +84,8 @@ struct DynamoDbStoreOptions {
 };
 
 inline constexpr int kMaxIndexShards = 64;
+inline constexpr int kBatchRequestsInFlight = 8;
+inline constexpr int kBatchAttempts = 6;  // per BatchWriteItem, for unprocessed items
 
 // The settings a user gives (flags or their variables); the rest comes from
 // the environment as the AWS tools read it (aws/environment.h).
@@ -74,6 +118,10 @@ class DynamoDbStore final : public LogStore {
   const aws::DynamoDbClient& client() const { return *client_; }
 
   void Append(LogEntry entry, AppendCallback done) override;
+  void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) override;
+  void Search(StoreQuery query, SearchCallback done) override;
+  void Stats(StatsQuery query, StatsCallback done) override;
+  // Search's first page of the default query, `limit` entries.
   void Recent(size_t limit, ListCallback done) override;
   void Get(std::string log_id, GetCallback done) override;
   // The outcome of the latest request to DynamoDB. While it is a failure, or
@@ -85,10 +133,17 @@ class DynamoDbStore final : public LogStore {
   void Close() override;
 
  private:
-  struct Gather;
+  struct Walk;
+  struct Batch;
   DynamoDbStore(std::unique_ptr<aws::DynamoDbClient> client, DynamoDbStoreOptions options);
-  void QueryPartition(std::shared_ptr<Gather> gather, std::string type, size_t got,
-                      std::string start_key);
+  // Runs `walk` (a SearchWalk or StatsWalk) and reports its Finish() to `done`.
+  template <typename WalkType, typename Callback>
+  void StartWalk(std::shared_ptr<WalkType> walk, Filter filter, Order order, Callback done);
+  // Sends a walk's next round of Queries, or ends it.
+  void Drive(std::shared_ptr<Walk> walk);
+  void StartBatchRequests(const std::shared_ptr<Batch>& batch);
+  void SendBatchRequest(std::shared_ptr<Batch> batch, std::string body, int attempt);
+  void BatchRequestDone(const std::shared_ptr<Batch>& batch, Status status);
   void Note(const Status& s) const;
   bool Begin();  // counts a request in flight; false once closed
   void End();

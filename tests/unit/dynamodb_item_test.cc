@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/datetime.h"
+#include "core/time_bound.h"
 #include "core/uuid.h"
 #include "store/dynamodb_item.h"
 
@@ -142,41 +143,107 @@ TEST(DynamoDbItem, PutItemRequestEscapesTheMessage) {
   EXPECT_EQ(Attr(item, "severity", "S"), "error");
 }
 
-TEST(DynamoDbItem, QueryRecentRequest) {
-  const std::string body = QueryRecentRequest("Logs", "LOG#3", 100, "");
+// The severities the FilterExpression names, or {} without one.
+std::set<std::string> FilteredOut(simdjson::dom::object doc) {
+  std::string_view expr;
+  if (doc["FilterExpression"].get(expr)) return {};
+  EXPECT_EQ(expr.substr(0, 17), "NOT (#sev IN (:x0");
+  EXPECT_EQ(Str(doc["ExpressionAttributeNames"]["#sev"]), "severity");
+  std::set<std::string> out;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = ":x" + std::to_string(i);
+    if (expr.find(name) == std::string_view::npos) continue;
+    simdjson::dom::object values;
+    EXPECT_FALSE(doc["ExpressionAttributeValues"].get(values));
+    out.insert(Attr(values, name, "S"));
+  }
+  return out;
+}
+
+TEST(DynamoDbItem, QueryIndexRequest) {
+  IndexQuery q{.table = "Logs",
+               .type = "LOG#3",
+               .from_ms = 1000,
+               .to_ms = 2000,
+               .order = Order::kDesc,
+               .limit = 100};
+  const std::string body = QueryIndexRequest(q);
   simdjson::dom::parser parser;
   simdjson::dom::object doc;
   ASSERT_FALSE(parser.parse(body).get(doc)) << body;
   EXPECT_EQ(Str(doc["TableName"]), "Logs");
   EXPECT_EQ(Str(doc["IndexName"]), "TimestampIndex");
-  EXPECT_EQ(Str(doc["KeyConditionExpression"]), "#t = :t");
+  EXPECT_EQ(Str(doc["KeyConditionExpression"]), "#t = :t AND #ts BETWEEN :from AND :last");
   EXPECT_EQ(Str(doc["ExpressionAttributeNames"]["#t"]), "type");
+  EXPECT_EQ(Str(doc["ExpressionAttributeNames"]["#ts"]), "timestamp");
   simdjson::dom::object values;
   ASSERT_FALSE(doc["ExpressionAttributeValues"].get(values));
+  EXPECT_EQ(values.size(), 3u) << body;
   EXPECT_EQ(Attr(values, ":t", "S"), "LOG#3");
+  EXPECT_EQ(Attr(values, ":from", "N"), "1000");
+  EXPECT_EQ(Attr(values, ":last", "N"), "1999");  // to_ms is exclusive, BETWEEN is not
   bool forward = true;
   ASSERT_FALSE(doc["ScanIndexForward"].get(forward)) << body;
   EXPECT_FALSE(forward);
   uint64_t limit = 0;
   ASSERT_FALSE(doc["Limit"].get(limit)) << body;
   EXPECT_EQ(limit, 100u);
+  EXPECT_EQ(Str(doc["ReturnConsumedCapacity"]), "TOTAL");
   simdjson::dom::element absent;
   EXPECT_EQ(doc["ExclusiveStartKey"].get(absent), simdjson::NO_SUCH_FIELD) << body;
+  EXPECT_EQ(doc["FilterExpression"].get(absent), simdjson::NO_SUCH_FIELD) << body;
+  EXPECT_EQ(doc["ConsistentRead"].get(absent), simdjson::NO_SUCH_FIELD) << body;
+
+  q.order = Order::kAsc;
+  q.from_ms = kTimeMinMs;
+  q.to_ms = kTimeMaxMs;
+  const std::string asc = QueryIndexRequest(q);
+  ASSERT_FALSE(parser.parse(asc).get(doc)) << asc;
+  ASSERT_FALSE(doc["ScanIndexForward"].get(forward)) << asc;
+  EXPECT_TRUE(forward);
+  ASSERT_FALSE(doc["ExpressionAttributeValues"].get(values));
+  EXPECT_EQ(Attr(values, ":from", "N"), "-62167219200000");
+  EXPECT_EQ(Attr(values, ":last", "N"), "253402300799999");
 }
 
-TEST(DynamoDbItem, QueryRecentRequestPassesTheStartKeyThrough) {
-  const std::string key =
-      R"({"logId":{"S":"0b7e2a8c-4d1f-4f6e-9a3b-2c5d8e1f7a90"},"timestamp":{"N":"1706356800000"},"type":{"S":"LOG"}})";
-  const std::string body = QueryRecentRequest("Logs", "LOG", 7, key);
+TEST(DynamoDbItem, QueryIndexRequestStartsAfterTheKey) {
+  const ItemKey key{"0b7e2a8c-4d1f-4f6e-9a3b-2c5d8e1f7a90", "1706356800000.5", 1706356800000};
+  IndexQuery q{.table = "Logs",
+               .type = "LOG#7",
+               .from_ms = 0,
+               .to_ms = 1706356900000,
+               .limit = 7,
+               .exclusive_start = &key};
+  const std::string body = QueryIndexRequest(q);
   simdjson::dom::parser parser;
   simdjson::dom::object doc;
   ASSERT_FALSE(parser.parse(body).get(doc)) << body;
-  simdjson::dom::element start;
+  simdjson::dom::object start;
   ASSERT_FALSE(doc["ExclusiveStartKey"].get(start)) << body;
-  EXPECT_EQ(simdjson::minify(start), key);
+  EXPECT_EQ(start.size(), 3u);
+  EXPECT_EQ(Attr(start, "logId", "S"), key.log_id);
+  EXPECT_EQ(Attr(start, "timestamp", "N"), "1706356800000.5");  // exactly as DynamoDB wrote it
+  EXPECT_EQ(Attr(start, "type", "S"), "LOG#7");
   uint64_t limit = 0;
   ASSERT_FALSE(doc["Limit"].get(limit));
   EXPECT_EQ(limit, 7u);
+}
+
+TEST(DynamoDbItem, QueryIndexRequestFiltersOutOnlyUnwantedStoredSeverities) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  auto out_for = [&](std::initializer_list<Severity> wanted) {
+    SeveritySet set;
+    for (Severity s : wanted) set.Add(s);
+    IndexQuery q{.table = "Logs", .type = "LOG", .from_ms = 0, .to_ms = 10, .severities = set};
+    const std::string body = QueryIndexRequest(q);
+    EXPECT_FALSE(parser.parse(body).get(doc)) << body;
+    return FilteredOut(doc);
+  };
+  EXPECT_EQ(out_for({Severity::kError}), (std::set<std::string>{"info", "warning"}));
+  EXPECT_EQ(out_for({Severity::kInfo, Severity::kWarning}), (std::set<std::string>{"error"}));
+  EXPECT_EQ(out_for({Severity::kInfo, Severity::kWarning, Severity::kError}),
+            std::set<std::string>{});
 }
 
 TEST(DynamoDbItem, QueryByIdRequest) {
@@ -242,8 +309,42 @@ TEST(DynamoDbItem, ParseQueryResponseReadsThePythonItems) {
   EXPECT_EQ(b.timestamp_ms, 1706356799000);  // from "1706356799000.0"
   EXPECT_EQ(b.severity, Severity::kInfo);    // from "INFO"
   EXPECT_EQ(b.message, "Application started successfully");
-  EXPECT_EQ(page.value().last_evaluated_key,
-            R"({"logId":{"S":"2a4b6c8d-0e1f-4a3b-8c5d-6e7f8a9b0c1d"},"timestamp":{"N":"1706356799000"},"type":{"S":"LOG"}})");
+}
+
+TEST(DynamoDbItem, VisitQueryResponseGivesTheKeysAndCounts) {
+  std::vector<ItemKey> keys;
+  auto info = VisitQueryResponse(kPythonPage, [&](const ItemView& v) { keys.push_back(v.Key()); });
+  ASSERT_TRUE(info.ok()) << info.status().message();
+  EXPECT_EQ(info.value().scanned, 2u);
+  EXPECT_EQ(info.value().skipped, 0u);
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0],
+            (ItemKey{"7f0e7a1c-94a1-4c4e-8c55-1f0a3b6f9d21", "1706356800000", 1706356800000}));
+  // Another writer's spelling of the number is kept: the key must be exact.
+  EXPECT_EQ(keys[1],
+            (ItemKey{"2a4b6c8d-0e1f-4a3b-8c5d-6e7f8a9b0c1d", "1706356799000.0", 1706356799000}));
+  ASSERT_TRUE(info.value().last_evaluated.has_value());
+  EXPECT_EQ(*info.value().last_evaluated,
+            (ItemKey{"2a4b6c8d-0e1f-4a3b-8c5d-6e7f8a9b0c1d", "1706356799000", 1706356799000}));
+
+  // A FilterExpression's page: fewer items than DynamoDB read, and its key
+  // is the last item read, which is not among them.
+  auto filtered = VisitQueryResponse(
+      R"({"Items":[],"Count":0,"ScannedCount":250,"LastEvaluatedKey":{"logId":{"S":"x"},"timestamp":{"N":"5"},"type":{"S":"LOG#2"}}})",
+      [](const ItemView&) { ADD_FAILURE() << "no item"; });
+  ASSERT_TRUE(filtered.ok());
+  EXPECT_EQ(filtered.value().scanned, 250u);
+  EXPECT_EQ(filtered.value().last_evaluated, (ItemKey{"x", "5", 5}));
+
+  // A LastEvaluatedKey that is not an item's key is DynamoDB's error, not a page end.
+  for (std::string_view body : {
+           R"({"Items":[],"LastEvaluatedKey":{"timestamp":{"N":"5"}}})",
+           R"({"Items":[],"LastEvaluatedKey":{"logId":{"S":"x"},"timestamp":{"S":"5"}}})",
+       }) {
+    auto bad = VisitQueryResponse(body, [](const ItemView&) {});
+    ASSERT_FALSE(bad.ok()) << body;
+    EXPECT_EQ(bad.status().code(), Status::Code::kInternal);
+  }
 }
 
 TEST(DynamoDbItem, ParseQueryResponseSkipsItemsThatAreNotEntries) {
@@ -265,7 +366,6 @@ TEST(DynamoDbItem, ParseQueryResponseSkipsItemsThatAreNotEntries) {
   EXPECT_EQ(page.value().entries[0].timestamp_ms, 7);
   EXPECT_EQ(page.value().entries[0].severity, Severity::kWarning);
   EXPECT_EQ(page.value().entries[0].message, "fine");
-  EXPECT_EQ(page.value().last_evaluated_key, "");  // the last page
 }
 
 TEST(DynamoDbItem, ParseQueryResponseOfAnEmptyPage) {
@@ -273,7 +373,6 @@ TEST(DynamoDbItem, ParseQueryResponseOfAnEmptyPage) {
   ASSERT_TRUE(page.ok()) << page.status().message();
   EXPECT_TRUE(page.value().entries.empty());
   EXPECT_EQ(page.value().skipped, 0u);
-  EXPECT_EQ(page.value().last_evaluated_key, "");
 }
 
 TEST(DynamoDbItem, ParseQueryResponseWithoutItemsIsAnError) {
@@ -306,6 +405,57 @@ TEST(DynamoDbItem, PutItemThenQueryRoundTrips) {
   EXPECT_EQ(back.message, e.message);
 }
 
+// ---- BatchWriteItem ----------------------------------------------------------------
+
+TEST(DynamoDbItem, BatchWriteItemRequestHoldsThePutItemItems) {
+  std::vector<LogEntry> entries;
+  for (const std::string& id : SeededUuids(25, 4)) {
+    entries.push_back(LogEntry{id, 1706356800000 + static_cast<int64_t>(entries.size()),
+                               Severity::kError, "batch \"entry\" " + id});
+  }
+  const std::string body = BatchWriteItemRequest("Logs", entries, 8);
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  ASSERT_FALSE(parser.parse(body).get(doc)) << body;
+  simdjson::dom::object request_items;
+  ASSERT_FALSE(doc["RequestItems"].get(request_items));
+  EXPECT_EQ(request_items.size(), 1u);
+  simdjson::dom::array puts;
+  ASSERT_FALSE(request_items["Logs"].get(puts)) << body;
+  ASSERT_EQ(puts.size(), entries.size());
+  simdjson::dom::parser put_parser;
+  size_t i = 0;
+  for (simdjson::dom::element put : puts) {
+    const LogEntry& e = entries[i++];
+    simdjson::dom::element item;
+    ASSERT_FALSE(put["PutRequest"]["Item"].get(item)) << body;
+    // The same item PutItem writes, in the shard the id picks.
+    simdjson::dom::element single;
+    const std::string put_body = PutItemRequest("Logs", e, IndexPartition(ShardOf(e.log_id, 8)));
+    ASSERT_FALSE(put_parser.parse(put_body)["Item"].get(single));
+    EXPECT_EQ(simdjson::minify(item), simdjson::minify(single)) << e.log_id;
+  }
+}
+
+TEST(DynamoDbItem, ParseBatchWriteItemResponse) {
+  auto done = ParseBatchWriteItemResponse(R"({"UnprocessedItems":{}})");
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done.value(), "");
+  auto none = ParseBatchWriteItemResponse(R"({"ConsumedCapacity":[]})");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none.value(), "");
+  const std::string left =
+      R"({"Logs":[{"PutRequest":{"Item":{"logId":{"S":"a"},"timestamp":{"N":"1"}}}}]})";
+  auto retry = ParseBatchWriteItemResponse(R"({"UnprocessedItems":)" + left + "}");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry.value(), R"({"RequestItems":)" + left + "}");
+  for (std::string_view body : {"", "[]", "not json"}) {
+    auto bad = ParseBatchWriteItemResponse(body);
+    ASSERT_FALSE(bad.ok()) << body;
+    EXPECT_EQ(bad.status().code(), Status::Code::kInternal);
+  }
+}
+
 // ---- DescribeTable responses -----------------------------------------------------
 
 TEST(DynamoDbItem, CheckTableDescriptionFindsTheIndex) {
@@ -324,12 +474,13 @@ TEST(DynamoDbItem, CheckTableDescriptionFindsTheIndex) {
 }
 
 TEST(DynamoDbItem, CheckTableDescriptionWithoutTheIndex) {
-  for (std::string_view body : {
-           R"({"Table": {"TableName": "Logs", "KeySchema": []}})",
-           R"({"Table": {"TableName": "Logs", "GlobalSecondaryIndexes": []}})",
-           R"({"Table": {"TableName": "Logs", "GlobalSecondaryIndexes": [{"IndexName": "Other"}]}})",
-           R"({"Table": {"TableName": "Logs", "LocalSecondaryIndexes": [{"IndexName": "TimestampIndex"}]}})",
-       }) {
+  for (
+      std::string_view body : {
+          R"({"Table": {"TableName": "Logs", "KeySchema": []}})",
+          R"({"Table": {"TableName": "Logs", "GlobalSecondaryIndexes": []}})",
+          R"({"Table": {"TableName": "Logs", "GlobalSecondaryIndexes": [{"IndexName": "Other"}]}})",
+          R"({"Table": {"TableName": "Logs", "LocalSecondaryIndexes": [{"IndexName": "TimestampIndex"}]}})",
+      }) {
     Status s = CheckTableDescription(body, "Logs");
     ASSERT_FALSE(s.ok()) << body;
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << body;
