@@ -10,7 +10,7 @@
 set -euo pipefail
 
 level=${1:-build}
-packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli11-dev libssl-dev)
+packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli11-dev libssl-dev libroaring-dev)
 case "$level" in
   build) ;;
   test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 curl zip unzip) ;;

@@ -75,7 +75,7 @@ struct StatsPage {
 
 class LogStore {
  public:
-  using AppendCallback = std::function<void(Result<std::string>)>;  // the new log id
+  using AppendCallback = std::function<void(Result<std::string>)>;              // the new log id
   using BatchCallback = std::function<void(Result<std::vector<std::string>>)>;  // ids, in order
   using SearchCallback = std::function<void(Result<SearchPage>)>;
   using StatsCallback = std::function<void(Result<StatsPage>)>;

@@ -1,9 +1,11 @@
 #include "api/api.h"
 
 #include "api/content_coding.h"
+#include "api/cursor.h"
 #include "api/responses.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
+#include "core/query.h"
 #include "core/uuid.h"
 
 namespace logsvc::api {
@@ -35,6 +37,7 @@ Response WithCors(Response r, std::string_view allow_origin) {
 // The status a store failure maps to.
 Response StoreError(const Status& s) {
   if (s.code() == Status::Code::kNotFound) return ErrorResponse(404, s.message());
+  if (s.code() == Status::Code::kInvalidArgument) return ErrorResponse(400, s.message());
   if (s.code() == Status::Code::kUnavailable) return ErrorResponse(503, kStoreUnavailable);
   return ErrorResponse(500, "Internal error.");
 }
@@ -71,10 +74,11 @@ void Api::Handle(const Request& req, Done done) {
 namespace {
 
 // The paths of the API.
-enum class PathKind { kNone, kLogs, kLogEntry, kHealth };
+enum class PathKind { kNone, kLogs, kStats, kLogEntry, kHealth };
 
 PathKind PathKindOf(std::string_view path) {
   if (path == "/logs") return PathKind::kLogs;
+  if (path == "/logs/stats") return PathKind::kStats;  // not an id: ids are UUIDs
   if (path == "/healthz") return PathKind::kHealth;
   if (path.size() > kLogsPrefix.size() && path.substr(0, kLogsPrefix.size()) == kLogsPrefix &&
       path.find('/', kLogsPrefix.size()) == std::string_view::npos) {
@@ -83,7 +87,7 @@ PathKind PathKindOf(std::string_view path) {
   return PathKind::kNone;
 }
 
-enum class Handler { kIngest, kRecent, kGetOne, kHealth };
+enum class Handler { kIngest, kSearch, kStats, kGetOne, kHealth };
 
 struct RouteEntry {
   PathKind path;
@@ -96,7 +100,8 @@ struct RouteEntry {
 // The route table. Its order is the order of Allow and of the 404 sentence.
 constexpr RouteEntry kRoutes[] = {
     {PathKind::kLogs, "POST", kIngestRoutes, Handler::kIngest, "POST /logs"},
-    {PathKind::kLogs, "GET", kReadRoutes, Handler::kRecent, "GET /logs"},
+    {PathKind::kLogs, "GET", kReadRoutes, Handler::kSearch, "GET /logs"},
+    {PathKind::kStats, "GET", kReadRoutes, Handler::kStats, "GET /logs/stats"},
     {PathKind::kLogEntry, "GET", kReadRoutes, Handler::kGetOne, "GET /logs/{logId}"},
     {PathKind::kHealth, "GET", kHealthRoutes, Handler::kHealth, "GET /healthz"},
 };
@@ -116,8 +121,10 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
     switch (route.handler) {
       case Handler::kIngest:
         return Ingest(req, cors, std::move(done));
-      case Handler::kRecent:
-        return Recent(cors, std::move(done));
+      case Handler::kSearch:
+        return Search(req, cors, std::move(done));
+      case Handler::kStats:
+        return Stats(req, cors, std::move(done));
       case Handler::kGetOne:
         return GetOne(path.substr(kLogsPrefix.size()), cors, std::move(done));
       case Handler::kHealth:
@@ -175,6 +182,56 @@ void Api::Ingest(const Request& req, std::string_view cors, Done done) {
                   if (location) r.headers.push_back({"Location", "/logs/" + id.value()});
                   done(WithCors(std::move(r), cors));
                 });
+}
+
+void Api::Search(const Request& req, std::string_view cors, Done done) {
+  Result<SearchRequest> parsed = ParseSearchParams(req.query(), NowUnixMillis());
+  if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
+  SearchRequest& sr = parsed.value();
+  // The original design's GET /logs, word for word.
+  if (!sr.any_parameter) return Recent(cors, std::move(done));
+  CursorState state{CursorKind::kSearch, std::move(sr.filter), sr.order, sr.limit, 0, {}};
+  if (!sr.cursor.empty()) {
+    Result<CursorState> decoded = DecodeCursor(sr.cursor, CursorKind::kSearch);
+    if (!decoded.ok()) return done(WithCors(ErrorResponse(400, decoded.status().message()), cors));
+    state = std::move(decoded).value();
+    if (sr.limit_given) state.limit = sr.limit;
+  }
+  StoreQuery query{state.filter, state.order, state.limit, std::move(state.position)};
+  store_.Search(std::move(query), [state = std::move(state), cors,
+                                   done = std::move(done)](Result<SearchPage> r) mutable {
+    if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
+    std::string next;
+    if (!r.value().next.empty()) {
+      state.position = std::move(r.value().next);
+      next = EncodeCursor(state);
+    }
+    done(WithCors(Json(200, SearchBody(*r.value().entries, next)), cors));
+  });
+}
+
+void Api::Stats(const Request& req, std::string_view cors, Done done) {
+  Result<StatsRequest> parsed = ParseStatsParams(req.query(), NowUnixMillis());
+  if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
+  StatsRequest& sr = parsed.value();
+  CursorState state{CursorKind::kStats, std::move(sr.filter), Order::kDesc, 0, sr.step_ms, {}};
+  if (!sr.cursor.empty()) {
+    Result<CursorState> decoded = DecodeCursor(sr.cursor, CursorKind::kStats);
+    if (!decoded.ok()) return done(WithCors(ErrorResponse(400, decoded.status().message()), cors));
+    state = std::move(decoded).value();
+  }
+  StatsQuery query{state.filter, state.step_ms, std::move(state.position)};
+  store_.Stats(std::move(query), [state = std::move(state), cors,
+                                  done = std::move(done)](Result<StatsPage> r) mutable {
+    if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
+    std::string next;
+    if (!r.value().next.empty()) {
+      state.position = std::move(r.value().next);
+      next = EncodeCursor(state);
+    }
+    const int64_t first = FloorDiv(state.filter.from_ms, state.step_ms) * state.step_ms;
+    done(WithCors(Json(200, StatsBody(r.value().counts, first, state.step_ms, next)), cors));
+  });
 }
 
 void Api::Recent(std::string_view cors, Done done) {

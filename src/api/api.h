@@ -5,6 +5,8 @@
 //
 //   POST    /logs          ingest one entry            201 | 400 | 503
 //   GET     /logs          the 100 most recent         200 | 503
+//   GET     /logs?q=...    search (core/query.h)       200 | 400 | 503
+//   GET     /logs/stats    counts by time and severity 200 | 400 | 503
 //   GET     /logs/{logId}  one entry                   200 | 404 | 503
 //   GET     /healthz       does the store take writes  200 | 503
 //   OPTIONS any route      CORS preflight              204
@@ -113,6 +115,8 @@ class Api {
   // The 404 sentence: the routes served, e.g. "The API is POST /logs and GET /healthz."
   std::string NoSuchRoute() const;
   void Ingest(const Request& req, std::string_view cors, Done done);
+  void Search(const Request& req, std::string_view cors, Done done);
+  void Stats(const Request& req, std::string_view cors, Done done);
   void Recent(std::string_view cors, Done done);
   void GetOne(std::string_view log_id, std::string_view cors, Done done);
   void Health(std::string_view cors, Done done);

@@ -39,11 +39,14 @@ std::string CreatedBody(std::string_view log_id, int64_t timestamp_ms) {
   return out;
 }
 
-std::string EntryListBody(const std::vector<LogEntry>& entries) {
+namespace {
+
+// {"statusCode":200,"count":N,"logs":[...] without the closing brace.
+std::string EntryListStart(const std::vector<LogEntry>& entries) {
   std::string out;
   size_t estimate = 48;
   for (const auto& e : entries) estimate += 128 + e.message.size();
-  out.reserve(estimate);
+  out.reserve(estimate + 160);  // room for a cursor
   AppendStatusCode(&out, 200);
   out.append(",\"count\":");
   json::AppendInt(&out, static_cast<int64_t>(entries.size()));
@@ -53,6 +56,79 @@ std::string EntryListBody(const std::vector<LogEntry>& entries) {
     out.push_back('{');
     AppendEntryFields(&out, entries[i]);
     out.push_back('}');
+  }
+  out.push_back(']');
+  return out;
+}
+
+void AppendNext(std::string* out, std::string_view next_cursor) {
+  out->append(",\"next\":");
+  if (next_cursor.empty()) {
+    out->append("null");
+  } else {
+    json::AppendString(out, next_cursor);
+  }
+}
+
+}  // namespace
+
+std::string EntryListBody(const std::vector<LogEntry>& entries) {
+  std::string out = EntryListStart(entries);
+  out.push_back('}');
+  return out;
+}
+
+std::string SearchBody(const std::vector<LogEntry>& entries, std::string_view next_cursor) {
+  std::string out = EntryListStart(entries);
+  AppendNext(&out, next_cursor);
+  out.push_back('}');
+  return out;
+}
+
+std::string StatsBody(const std::vector<std::array<int64_t, 3>>& counts, int64_t first_start,
+                      int64_t step_ms, std::string_view next_cursor) {
+  int64_t total = 0;
+  for (const auto& b : counts) total += b[0] + b[1] + b[2];
+  std::string out;
+  out.reserve(64 + counts.size() * 96);
+  AppendStatusCode(&out, 200);
+  out.append(",\"total\":");
+  json::AppendInt(&out, total);
+  out.append(",\"step\":");
+  json::AppendInt(&out, step_ms);
+  out.append(",\"buckets\":[");
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (i) out.push_back(',');
+    out.append("{\"start\":");
+    json::AppendInt(&out, first_start + static_cast<int64_t>(i) * step_ms);
+    out.append(",\"count\":");
+    json::AppendInt(&out, counts[i][0] + counts[i][1] + counts[i][2]);
+    out.append(",\"severity\":{");
+    for (size_t s = 0; s < 3; ++s) {
+      if (s) out.push_back(',');
+      out.push_back('"');
+      out.append(SeverityName(static_cast<Severity>(s)));
+      out.append("\":");
+      json::AppendInt(&out, counts[i][s]);
+    }
+    out.append("}}");
+  }
+  out.push_back(']');
+  AppendNext(&out, next_cursor);
+  out.push_back('}');
+  return out;
+}
+
+std::string BatchCreatedBody(const std::vector<std::string>& ids) {
+  std::string out;
+  out.reserve(48 + ids.size() * 39);
+  AppendStatusCode(&out, 201);
+  out.append(",\"count\":");
+  json::AppendInt(&out, static_cast<int64_t>(ids.size()));
+  out.append(",\"logIds\":[");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out.push_back(',');
+    json::AppendString(&out, ids[i]);
   }
   out.append("]}");
   return out;

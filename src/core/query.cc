@@ -29,7 +29,7 @@ constexpr std::array<ParamSpec, kParamCount> kParams = {{
     {"to", true, true},
     {"limit", true, false},
     {"order", true, false},
-    {"cursor", true, false},
+    {"cursor", true, true},
     {"step", false, true},
 }};
 
@@ -236,6 +236,26 @@ int64_t StatsBucketCount(int64_t from_ms, int64_t to_ms, int64_t step_ms) {
   return FloorDiv(to_ms - 1, step_ms) - FloorDiv(from_ms, step_ms) + 1;
 }
 
+// The cursor, checked to come alone: it carries the query, so a filter
+// beside it would be ignored or contradict it (`limit` may change the page
+// size of a search).
+Result<std::string> CursorAlone(const Collected& c, Route route) {
+  const std::string& cursor = *c.values[kCursor];
+  if (cursor.empty() || cursor.size() > kMaxCursorBytes) {
+    return ParamError(kCursor,
+                      "is not a cursor this service gave out: pass the previous reply's 'next' "
+                      "unchanged.");
+  }
+  for (size_t i = 0; i < kParamCount; ++i) {
+    if (i == kCursor || !c.values[i] || (i == kLimit && route == Route::kSearch)) continue;
+    return ParamError(static_cast<Param>(i),
+                      "cannot be given with 'cursor': the cursor carries the query it continues" +
+                          std::string(route == Route::kSearch ? " (only 'limit' may change)" : "") +
+                          ".");
+  }
+  return cursor;
+}
+
 Result<SearchRequest> ParseSearchParams(std::string_view raw_query, int64_t now_ms) {
   Result<Collected> c = Collect(raw_query, Route::kSearch);
   if (!c.ok()) return c.status();
@@ -258,13 +278,11 @@ Result<SearchRequest> ParseSearchParams(std::string_view raw_query, int64_t now_
           kOrder, "is " + Quoted(*v[kOrder]) + ": give desc (newest first, the default) or asc.");
     }
   }
+  req.limit_given = v[kLimit].has_value();
   if (v[kCursor]) {
-    if (v[kCursor]->empty() || v[kCursor]->size() > kMaxCursorBytes) {
-      return ParamError(kCursor,
-                        "is not a cursor this service gave out: pass the previous page's "
-                        "nextCursor unchanged.");
-    }
-    req.cursor = *v[kCursor];
+    Result<std::string> cursor = CursorAlone(c.value(), Route::kSearch);
+    if (!cursor.ok()) return cursor.status();
+    req.cursor = std::move(cursor).value();
   }
   return req;
 }
@@ -274,6 +292,12 @@ Result<StatsRequest> ParseStatsParams(std::string_view raw_query, int64_t now_ms
   if (!c.ok()) return c.status();
   StatsRequest req;
   req.any_parameter = c.value().any;
+  if (c.value().values[kCursor]) {
+    Result<std::string> cursor = CursorAlone(c.value(), Route::kStats);
+    if (!cursor.ok()) return cursor.status();
+    req.cursor = std::move(cursor).value();
+    return req;
+  }
   Result<Filter> filter = ParseFilter(c.value(), now_ms, Route::kStats);
   if (!filter.ok()) return filter.status();
   req.filter = std::move(filter).value();

@@ -61,13 +61,15 @@ enum class Order : uint8_t { kDesc, kAsc };  // newest first (the default), olde
 
 inline constexpr size_t kDefaultSearchLimit = 100;
 inline constexpr size_t kMaxSearchLimit = 1000;
-inline constexpr size_t kMaxCursorBytes = 1024;
+// A cursor as sent (base64url): room for a 1 KiB `q` and 64 DynamoDB shards' positions.
+inline constexpr size_t kMaxCursorBytes = 6144;
 
 struct SearchRequest {
   Filter filter;  // default: every entry of all time
   size_t limit = kDefaultSearchLimit;
   Order order = Order::kDesc;
-  std::string cursor;  // decoded, opaque (the store checks it); empty: the first page
+  std::string cursor;        // decoded, opaque (api/cursor.h checks it); empty: the first page
+  bool limit_given = false;  // `limit` was a parameter (it may change a cursor's page size)
   // False for an empty query string: the caller serves GET /logs as before.
   bool any_parameter = false;
 };
@@ -81,7 +83,8 @@ struct SearchRequest {
 //             from after to is an error, from == to an empty range
 //   limit     1..1000 (default 100)
 //   order     desc or asc, any letter case (default desc)
-//   cursor    opaque, 1..kMaxCursorBytes bytes once decoded
+//   cursor    opaque, 1..kMaxCursorBytes bytes once decoded; it carries the
+//             query, so only `limit` may come with it (the page size)
 // Any other name is an error naming it (attr.* comes with a later issue).
 Result<SearchRequest> ParseSearchParams(std::string_view raw_query, int64_t now_ms);
 
@@ -93,6 +96,7 @@ struct StatsRequest {
   // Default range: the last 24 hours (to: now; from: 24 h before to).
   Filter filter;
   int64_t step_ms = 0;  // bucket width, at least one second
+  std::string cursor;   // as SearchRequest::cursor; it carries the whole request
   bool any_parameter = false;
 };
 
@@ -103,6 +107,7 @@ struct StatsRequest {
 //          smallest of 1s 2s 5s 10s 15s 30s 1m 2m 5m 10m 15m 30m 1h 2h 3h 6h
 //          12h 1d,
 //          or a whole number of days, that gives at most that many.
+//   cursor the `next` of a previous stats reply, alone.
 // More than kMaxStatsBuckets buckets is an error naming 'step'.
 Result<StatsRequest> ParseStatsParams(std::string_view raw_query, int64_t now_ms);
 

@@ -19,6 +19,9 @@
 #include "store/data_dir.h"
 #include "store/entry_codec.h"
 #include "store/guarded_file_system.h"
+#include "store/index_builder.h"
+#include "store/index_merge.h"
+#include "store/index_search.h"
 #include "store/info_log.h"
 #include "store/zeroed_wal_file_system.h"
 #include "util/log.h"
@@ -27,6 +30,12 @@ namespace logsvc::store {
 namespace {
 
 constexpr char kEntriesCf[] = "entries";
+constexpr char kIndexCf[] = "index";
+// Set once every entry is in the index (data dirs from before the index get
+// theirs built at the first writable open).
+constexpr char kIndexVersionKey[] = "index-version";
+constexpr char kIndexVersion[] = "1";
+constexpr size_t kReindexBatch = 16384;
 constexpr char kRetiredIdsCf[] = "ids";  // see OpenDb
 constexpr char kEpochKey[] = "epoch";
 constexpr char kIdKeyKey[] = "id-key";
@@ -40,25 +49,35 @@ constexpr uint64_t kInfoLogBytes = 16 << 20;
 constexpr uint64_t kFullDiskBytes = 4 << 20;
 
 rocksdb::CompressionType BestCompression() {
+  // zstd: log text compresses about twice as well as with LZ4, and reads
+  // decompress a block (16 KiB) at a time.
   auto supported = rocksdb::GetSupportedCompressions();
-  for (auto c : {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+  for (auto c : {rocksdb::kZSTD, rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
     if (std::find(supported.begin(), supported.end(), c) != supported.end()) return c;
   }
   return rocksdb::kNoCompression;
 }
 
+enum class Family { kDefault, kEntries, kIndex };
+
 // Memory is bounded by design: two 32 MiB memtables per column family at most
-// and one 32 MiB block cache: RSS stays well under 200 MB at any size.
+// and one 32 MiB block cache: RSS stays well under 300 MB at any size.
 rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                       bool point_lookups) {
+                                       Family family) {
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = kMemtableBytes;
   cf.max_write_buffer_number = 2;
   cf.compression = BestCompression();
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
-  if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Point lookups (ids, index records) skip tables by a bloom filter; the
+  // entries family is read by key ranges and single keys of known tables.
+  if (family != Family::kEntries) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  if (family != Family::kDefault) table.block_size = 16 << 10;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (family == Family::kIndex) {
+    cf.merge_operator = std::make_shared<index::IndexMergeOperator>();
+  }
   return cf;
 }
 
@@ -116,6 +135,7 @@ Status RocksDbStore::OpenWritable() {
   Status s = OpenDb(/*read_only=*/false);
   if (s.ok() && !ids_) s = LoadIdKey(false);
   if (s.ok()) s = BumpEpoch();
+  if (s.ok()) s = BuildIndex();
   if (s.ok()) s = FillWindow();
   if (!s.ok()) {
     if (db_) CloseDb();
@@ -153,8 +173,9 @@ Status RocksDbStore::OpenDb(bool read_only) {
 
   if (!cache_) cache_ = rocksdb::NewLRUCache(32 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, CfOptions(cache_, true)},
-      {kEntriesCf, CfOptions(cache_, false)},
+      {rocksdb::kDefaultColumnFamilyName, CfOptions(cache_, Family::kDefault)},
+      {kEntriesCf, CfOptions(cache_, Family::kEntries)},
+      {kIndexCf, CfOptions(cache_, Family::kIndex)},
   };
   // What the data dir holds: RocksDB opens only with every family named. The
   // retired "ids" family (written by development versions before log ids
@@ -164,7 +185,7 @@ Status RocksDbStore::OpenDb(bool read_only) {
   const auto has = [&](std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
   };
-  if (has(kRetiredIdsCf)) cfs.push_back({kRetiredIdsCf, CfOptions(cache_, false)});
+  if (has(kRetiredIdsCf)) cfs.push_back({kRetiredIdsCf, CfOptions(cache_, Family::kEntries)});
   rocksdb::DB* db = nullptr;
   const uint64_t zeroed_before = wal_fs_->zeroed_logs();
   rocksdb::Status s;
@@ -195,6 +216,7 @@ Status RocksDbStore::OpenDb(bool read_only) {
     return nullptr;
   };
   entries_cf_ = family(kEntriesCf);
+  index_cf_ = family(kIndexCf);
   if (!read_only) {
     dir_->Pin();  // RocksDB holds the LOCK now
     if (auto* retired = family(kRetiredIdsCf); retired && db_->DropColumnFamily(retired).ok()) {
@@ -219,6 +241,7 @@ void RocksDbStore::CloseDb() {
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   entries_cf_ = nullptr;
+  index_cf_ = nullptr;
   wal_fs_->WaitForSpare();  // see ZeroedWalFileSystem::PrepareSpare
   if (db_) db_->Close();
   db_.reset();
@@ -323,7 +346,74 @@ Status RocksDbStore::FillWindow() {
     window_.Insert(key, std::move(entry).value());
   }
   if (!it->status().ok()) return Unavailable(it->status());
+  return LoadSegments();
+}
+
+Status RocksDbStore::LoadSegments() {
+  // The segment summaries: what a search consults before reading any set.
+  std::map<uint64_t, index::SegmentSummary> segments;
+  if (index_cf_) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, index_cf_));
+    const std::string first = index::SegmentKey(0);
+    for (it->Seek(first); it->Valid() && it->key().starts_with({first.data(), 1}); it->Next()) {
+      uint64_t segment;
+      index::SegmentSummary summary;
+      if (!index::ParseSegmentKey(it->key().ToStringView(), &segment) ||
+          !index::DecodeSummary(it->value().ToStringView(), &summary)) {
+        return Status::Internal("corrupt segment summary in the search index");
+      }
+      segments.emplace(segment, summary);
+    }
+    if (!it->status().ok()) return Unavailable(it->status());
+  }
+  std::lock_guard lock(segments_mu_);
+  segments_ = std::move(segments);
   return Status::Ok();
+}
+
+Status RocksDbStore::BuildIndex() {
+  // Data dirs written before the search index existed: index what they hold
+  // once, in batches, then mark the index complete (in the same write as its
+  // last batch, so a crash midway starts over, harmlessly: sets are unions).
+  std::string version;
+  rocksdb::Status s = db_->Get({}, handles_[0], kIndexVersionKey, &version);
+  if (s.ok()) return Status::Ok();
+  if (!s.IsNotFound()) return Unavailable(s);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
+  size_t indexed = 0;
+  index::IndexBuilder builder;
+  size_t in_builder = 0;
+  auto flush = [&](bool last) -> Status {
+    rocksdb::WriteBatch wb;
+    builder.WriteTo(&wb, index_cf_);
+    if (last) wb.Put(handles_[0], kIndexVersionKey, kIndexVersion);
+    rocksdb::WriteOptions synced;
+    synced.sync = last;
+    rocksdb::Status w = db_->Write(synced, &wb);
+    builder = index::IndexBuilder();
+    in_builder = 0;
+    return w.ok() ? Status::Ok() : Unavailable(w);
+  };
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto entry = DecodeEntry(it->key().ToStringView(), it->value().ToStringView());
+    if (!entry.ok()) return entry.status();
+    TimeKey key;
+    DecodeTimeKey(it->key().ToStringView(), &key);
+    builder.Add(key, entry.value());
+    ++indexed;
+    if (++in_builder == kReindexBatch) {
+      if (Status f = flush(false); !f.ok()) return f;
+    }
+  }
+  if (!it->status().ok()) return Unavailable(it->status());
+  if (Status f = flush(true); !f.ok()) return f;
+  if (indexed > 0) log::Info("search index built").Int("entries", static_cast<int64_t>(indexed));
+  return Status::Ok();
+}
+
+std::vector<std::pair<uint64_t, index::SegmentSummary>> RocksDbStore::SegmentsSnapshot() {
+  std::lock_guard lock(segments_mu_);
+  return {segments_.begin(), segments_.end()};
 }
 
 bool RocksDbStore::CheckDiskSpace(bool quiet) {
@@ -403,30 +493,82 @@ void RocksDbStore::Close() {
   if (db_) CloseDb();
 }
 
+bool RocksDbStore::Prepare(PendingWrite& pw) {
+  // The key and id are made on the caller's thread, so that the encryption
+  // runs in parallel and the single writer thread only writes.
+  pw.key = TimeKey{pw.entry.timestamp_ms, next_seq_.fetch_add(1, std::memory_order_relaxed)};
+  const auto id = ids_->Encode(pw.key);
+  if (!id) return false;
+  pw.id = *id;
+  pw.entry.log_id = uuid::Format(*id);
+  return true;
+}
+
 void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
   // Refused at once while the store cannot write (a disk under its reserve,
   // a lost data dir, a failure being retried): nothing is queued.
   if (!healthy_) return done(Status::Unavailable(UnhealthyReason()));
-  // The key and id are made here, on the caller's thread, so that the
-  // encryption runs in parallel and the single writer thread only writes.
-  const TimeKey key{entry.timestamp_ms, next_seq_.fetch_add(1, std::memory_order_relaxed)};
-  const auto id = ids_->Encode(key);
-  if (!id) return done(Status::Internal("the entry's timestamp is before 1970"));
-  entry.log_id = uuid::Format(*id);
+  PendingWrite pw{std::move(entry), {}, {}, std::move(done), nullptr, 0};
+  if (!Prepare(pw)) return pw.done(Status::Internal("the entry's timestamp is before 1970"));
+  {
+    std::unique_lock lock(queue_mu_);
+    if (closing_) {
+      lock.unlock();
+      return pw.done(Status::Unavailable("the store is closing"));
+    }
+    if (queue_.size() >= options_.max_queued_writes) {
+      lock.unlock();
+      return pw.done(Status::Unavailable("too many writes are waiting for the disk"));
+    }
+    queue_.push_back(std::move(pw));
+  }
+  queue_cv_.notify_one();
+}
+
+void RocksDbStore::AppendBatch(std::vector<LogEntry> entries, BatchCallback done) {
+  if (!healthy_) return done(Status::Unavailable(UnhealthyReason()));
+  if (entries.empty()) return done(std::vector<std::string>());
+  auto state = std::make_shared<BatchState>();
+  state->ids.resize(entries.size());
+  std::vector<PendingWrite> items;
+  items.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    items.push_back({std::move(entries[i]), {}, {}, nullptr, state, i});
+    if (!Prepare(items.back()))
+      return done(Status::Internal("an entry's timestamp is before 1970"));
+  }
   {
     std::unique_lock lock(queue_mu_);
     if (closing_) {
       lock.unlock();
       return done(Status::Unavailable("the store is closing"));
     }
-    if (queue_.size() >= options_.max_queued_writes) {
+    if (queue_.size() + items.size() > options_.max_queued_writes) {
       lock.unlock();
       return done(Status::Unavailable("too many writes are waiting for the disk"));
     }
-    queue_.push_back({std::move(entry), key, *id, std::move(done)});
+    state->done = std::move(done);
+    // Queued whole under one lock: the writer takes all of it into one
+    // WriteBatch, so the batch is stored entirely or not at all.
+    for (auto& pw : items) queue_.push_back(std::move(pw));
   }
   queue_cv_.notify_one();
 }
+
+namespace {
+
+// Reports the outcome of one queued write: to its own callback, or, for the
+// last entry of a batch, to the batch's.
+template <typename PW>
+void Report(PW& pw, const Status* error, std::string id) {
+  if (!pw.batch) return error ? pw.done(*error) : pw.done(std::move(id));
+  if (!error) pw.batch->ids[pw.batch_index] = std::move(id);
+  if (pw.batch_index + 1 != pw.batch->ids.size()) return;
+  if (error) return pw.batch->done(*error);
+  pw.batch->done(std::move(pw.batch->ids));
+}
+
+}  // namespace
 
 void RocksDbStore::WriterLoop() {
   std::vector<PendingWrite> batch;
@@ -451,7 +593,8 @@ void RocksDbStore::WriterLoop() {
     if (batch.empty()) continue;
     if (!healthy_) {
       const std::string why = UnhealthyReason();
-      for (auto& pw : batch) pw.done(Status::Unavailable(why));
+      const Status error = Status::Unavailable(why);
+      for (auto& pw : batch) Report(pw, &error, {});
     } else {
       WriteBatchOf(batch);
     }
@@ -460,8 +603,15 @@ void RocksDbStore::WriterLoop() {
 }
 
 void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
+  // The entries and their index records in one WriteBatch: after a crash the
+  // index holds exactly the entries that were written.
   rocksdb::WriteBatch wb;
-  for (auto& pw : batch) wb.Put(entries_cf_, EncodeTimeKey(pw.key), EncodeEntry(pw.id, pw.entry));
+  index::IndexBuilder builder;
+  for (auto& pw : batch) {
+    wb.Put(entries_cf_, EncodeTimeKey(pw.key), EncodeEntry(pw.id, pw.entry));
+    builder.Add(pw.key, pw.entry);
+  }
+  builder.WriteTo(&wb, index_cf_);
 
   rocksdb::WriteOptions wo;
   wo.sync = true;                           // a 201 means the WAL is on disk
@@ -472,8 +622,13 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     // A log deleted under us (GuardedFileSystem): find out why at once.
     next_monitor_ = {};
     UpdateHealth();
-    for (auto& pw : batch) pw.done(Unavailable(s));
+    const Status error = Unavailable(s);
+    for (auto& pw : batch) Report(pw, &error, {});
     return;
+  }
+  {
+    std::lock_guard lock(segments_mu_);
+    for (const auto& [segment, summary] : builder.summaries()) segments_[segment].Add(summary);
   }
   std::vector<std::string> ids;
   ids.reserve(batch.size());
@@ -485,7 +640,7 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
       window_.Insert(pw.key, std::move(pw.entry));
     }
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(ids[i]));
+  for (size_t i = 0; i < batch.size(); ++i) Report(batch[i], nullptr, std::move(ids[i]));
 }
 
 void RocksDbStore::Recent(size_t limit, ListCallback done) {
@@ -496,6 +651,63 @@ void RocksDbStore::Recent(size_t limit, ListCallback done) {
     entries = window_.Newest(limit);
   }
   done(std::move(entries));
+}
+
+namespace {
+
+bool IsDefaultFirstPage(const StoreQuery& q) {
+  const Filter all;
+  return q.position.empty() && q.order == Order::kDesc && q.limit <= kRecentLimit &&
+         q.filter.severities == all.severities && q.filter.from_ms == all.from_ms &&
+         q.filter.to_ms == all.to_ms && q.filter.text.empty();
+}
+
+}  // namespace
+
+void RocksDbStore::Search(StoreQuery query, SearchCallback done) {
+  if (closed_) return done(Status::Unavailable("the store is closed"));
+  if (IsDefaultFirstPage(query)) {
+    // GET /logs: from memory, at any store size. `next` continues on disk
+    // after the last entry shown, if the window had more than were asked.
+    EntryList all;
+    {
+      std::lock_guard lock(window_mu_);
+      all = window_.Newest(kRecentLimit);
+    }
+    SearchPage page;
+    if (all->size() <= query.limit) {
+      page.entries = all;
+    } else {
+      page.entries =
+          std::make_shared<const std::vector<LogEntry>>(all->begin(), all->begin() + query.limit);
+    }
+    if (!page.entries->empty() && (all->size() > query.limit || all->size() == kRecentLimit)) {
+      auto id = uuid::Parse(page.entries->back().log_id);
+      std::shared_lock lock(db_mu_);
+      if (id && ids_) page.next = index::SearchPosition(ids_->Decode(*id));
+    }
+    return done(std::move(page));
+  }
+  readers_->Submit([this, query = std::move(query), done = std::move(done)] {
+    std::shared_lock lock(db_mu_);
+    if (!db_ || !entries_cf_ || !index_cf_) {
+      return done(Status::Unavailable("the store has no database open"));
+    }
+    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, SegmentsSnapshot()};
+    done(index::RunSearch(ctx, query));
+  });
+}
+
+void RocksDbStore::Stats(StatsQuery query, StatsCallback done) {
+  if (closed_) return done(Status::Unavailable("the store is closed"));
+  readers_->Submit([this, query = std::move(query), done = std::move(done)] {
+    std::shared_lock lock(db_mu_);
+    if (!db_ || !entries_cf_ || !index_cf_) {
+      return done(Status::Unavailable("the store has no database open"));
+    }
+    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, SegmentsSnapshot()};
+    done(index::RunStats(ctx, query));
+  });
 }
 
 void RocksDbStore::Get(std::string log_id, GetCallback done) {

@@ -35,6 +35,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,7 @@
 
 #include "logsvc/log_store.h"
 #include "store/id_codec.h"
+#include "store/index_format.h"
 #include "store/recent_window.h"
 #include "util/thread_pool.h"
 
@@ -85,6 +87,11 @@ class RocksDbStore final : public LogStore {
   RocksDbStore& operator=(const RocksDbStore&) = delete;
 
   void Append(LogEntry entry, AppendCallback done) override;
+  void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) override;
+  // Budgets: store/index_search.h. The default query's first page (GET
+  // /logs) comes from memory, as Recent() does.
+  void Search(StoreQuery query, SearchCallback done) override;
+  void Stats(StatsQuery query, StatsCallback done) override;
   void Recent(size_t limit, ListCallback done) override;
   void Get(std::string log_id, GetCallback done) override;
   bool Healthy() const override;
@@ -98,11 +105,19 @@ class RocksDbStore final : public LogStore {
   void Close() override;
 
  private:
+  // The ids of a batch's entries, reported once its last entry is written
+  // (a batch is queued whole, under one lock, so one WriteBatch holds it).
+  struct BatchState {
+    std::vector<std::string> ids;
+    BatchCallback done;
+  };
   struct PendingWrite {
     LogEntry entry;
     TimeKey key;
     uuid::Bytes id;
-    AppendCallback done;
+    AppendCallback done;                // single entries
+    std::shared_ptr<BatchState> batch;  // entries of a batch
+    size_t batch_index = 0;
   };
 
   RocksDbStore() = default;
@@ -111,6 +126,11 @@ class RocksDbStore final : public LogStore {
   Status LoadIdKey(bool read_only);
   Status BumpEpoch();
   Status FillWindow();
+  Status LoadSegments();
+  Status BuildIndex();
+  // Gives the entry its key and id; false if its timestamp cannot have one.
+  bool Prepare(PendingWrite& pw);
+  std::vector<std::pair<uint64_t, index::SegmentSummary>> SegmentsSnapshot();
   Status OpenWritable();
   void StartOnZeroedLog();
   void Monitor();
@@ -137,8 +157,9 @@ class RocksDbStore final : public LogStore {
   std::unique_ptr<rocksdb::DB> db_;
   bool db_read_only_ = false;
   std::string db_identity_;  // RocksDB's DB id once a database was opened; never changes then
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, entries
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, entries, index
   rocksdb::ColumnFamilyHandle* entries_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_cf_ = nullptr;  // store/index_format.h
   // Set once the database has its key (at Open, or at the first writable
   // open after a start with no database), then immutable. Append reads it
   // only while healthy_, which is set after it; readers under db_mu_.
@@ -158,6 +179,9 @@ class RocksDbStore final : public LogStore {
   bool closing_ = false;             // guarded by queue_mu_
   std::atomic<uint64_t> next_seq_{0};
   std::thread writer_;
+
+  std::mutex segments_mu_;
+  std::map<uint64_t, index::SegmentSummary> segments_;  // guarded by segments_mu_
 
   std::mutex window_mu_;
   RecentWindow window_{kRecentLimit};  // guarded by window_mu_

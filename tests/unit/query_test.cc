@@ -600,10 +600,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "Parameter 'order' is 'newest': give desc (newest first, the default) or asc."},
         BadParams{"cursor=",
                   "Parameter 'cursor' is not a cursor this service gave out: pass "
-                  "the previous page's nextCursor unchanged."},
-        BadParams{"cursor=" + std::string(1025, 'c'),
+                  "the previous reply's 'next' unchanged."},
+        BadParams{"cursor=" + std::string(kMaxCursorBytes + 1, 'c'),
                   "Parameter 'cursor' is not a cursor this service gave out: pass the previous "
-                  "page's nextCursor unchanged."}));
+                  "reply's 'next' unchanged."},
+        BadParams{"cursor=abc&severity=error",
+                  "Parameter 'severity' cannot be given with 'cursor': the cursor carries the "
+                  "query it continues (only 'limit' may change)."}));
 
 TEST(SearchParams, ErrorsEchoAtMost40Characters) {
   EXPECT_EQ(SearchError(std::string(100, 'x') + "=1"),
@@ -664,8 +667,9 @@ TEST(StatsParams, ExplicitSteps) {
             "give a larger step or a shorter range.");
   EXPECT_EQ(ParseStatsParams("step=0s", kNow).status().message(),
             "Parameter 'step' is '0s': a step is at least one second (1s).");
-  EXPECT_EQ(ParseStatsParams("limit=5", kNow).status().message(),
-            "Unknown parameter 'limit': GET /logs/stats takes q, severity, from, to and step.");
+  EXPECT_EQ(
+      ParseStatsParams("limit=5", kNow).status().message(),
+      "Unknown parameter 'limit': GET /logs/stats takes q, severity, from, to, cursor and step.");
   EXPECT_EQ(ParseStatsParams("from=1h&to=2h", kNow).status().message(),
             "Parameter 'from' (2026-11-30T23:00:00.000Z) is after 'to' "
             "(2026-11-30T22:00:00.000Z): 'from' is the first instant of the range, 'to' the "

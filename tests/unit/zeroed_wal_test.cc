@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/datetime.h"
+#include "store/index_merge.h"
 #include "store/rocksdb_store.h"
 #include "store/zeroed_wal_file_system.h"
 #include "temp_dir.h"
@@ -145,7 +146,12 @@ TEST(ZeroedWalFileSystem, ALogCutShortByACrashRecoversWithNothingLostOrCorrupt) 
     std::vector<std::string> names;
     ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, crashed.path(), &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    for (const auto& n : names) {
+      rocksdb::ColumnFamilyOptions cf;
+      if (n == "index")
+        cf.merge_operator = std::make_shared<logsvc::store::index::IndexMergeOperator>();
+      cfs.emplace_back(n, cf);
+    }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(options, crashed.path(), cfs, &handles, &raw);

@@ -1,0 +1,160 @@
+#include "store/index_format.h"
+
+#include <roaring/roaring.h>
+
+#include <algorithm>
+
+namespace logsvc::store::index {
+namespace {
+
+void PutBig(std::string* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t GetBig(std::string_view b) {
+  uint64_t v = 0;
+  for (char c : b) v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
+}
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    const auto byte = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return true;
+  }
+  return false;
+}
+
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+}  // namespace
+
+std::string TermKey(char kind, std::string_view term, uint64_t segment) {
+  std::string key;
+  key.reserve(term.size() + 10);
+  key.push_back(kind);
+  key.append(term);
+  key.push_back('\0');
+  PutBig(&key, segment, 8);
+  return key;
+}
+
+std::string TermKeyPrefix(char kind, std::string_view term, bool prefix) {
+  std::string key(1, kind);
+  key.append(term);
+  if (!prefix) key.push_back('\0');
+  return key;
+}
+
+bool ParseTermKey(std::string_view key, std::string_view* term, uint64_t* segment) {
+  if (key.size() < 10 || (key[0] != kWordKind && key[0] != kSeverityKind) ||
+      key[key.size() - 9] != '\0') {
+    return false;
+  }
+  *term = key.substr(1, key.size() - 10);
+  *segment = GetBig(key.substr(key.size() - 8));
+  return true;
+}
+
+std::string TimesKey(uint64_t segment, uint32_t page) {
+  std::string key(1, kTimesKind);
+  PutBig(&key, segment, 8);
+  key.push_back(static_cast<char>(page));
+  return key;
+}
+
+std::string SegmentKey(uint64_t segment) {
+  std::string key(1, kSegmentKind);
+  PutBig(&key, segment, 8);
+  return key;
+}
+
+bool ParseSegmentKey(std::string_view key, uint64_t* segment) {
+  if (key.size() != 9 || key[0] != kSegmentKind) return false;
+  *segment = GetBig(key.substr(1));
+  return true;
+}
+
+std::string EncodeOrdinals(const std::vector<uint32_t>& sorted) {
+  roaring_bitmap_t* r = roaring_bitmap_of_ptr(sorted.size(), sorted.data());
+  roaring_bitmap_run_optimize(r);
+  std::string out(roaring_bitmap_portable_size_in_bytes(r), '\0');
+  roaring_bitmap_portable_serialize(r, out.data());
+  roaring_bitmap_free(r);
+  return out;
+}
+
+std::string EncodeTimes(const std::vector<TimePoint>& sorted) {
+  // Ordinals ascend (delta >= 1 but for the first); timestamps roughly do:
+  // zig-zag deltas of both make one to three bytes a point.
+  std::string out;
+  out.reserve(sorted.size() * 3 + 4);
+  PutVarint(&out, sorted.size());
+  uint32_t prev_ord = 0;
+  int64_t prev_ts = 0;
+  for (const TimePoint& p : sorted) {
+    PutVarint(&out, p.ordinal - prev_ord);
+    PutVarint(&out, ZigZag(p.timestamp_ms - prev_ts));
+    prev_ord = p.ordinal;
+    prev_ts = p.timestamp_ms;
+  }
+  return out;
+}
+
+bool DecodeTimes(std::string_view in, std::vector<TimePoint>* out) {
+  uint64_t n;
+  if (!GetVarint(&in, &n) || n > kSegmentSize) return false;
+  out->clear();
+  out->reserve(n);
+  uint64_t ord = 0;
+  int64_t ts = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t d_ord, d_ts;
+    if (!GetVarint(&in, &d_ord) || !GetVarint(&in, &d_ts)) return false;
+    ord += d_ord;
+    ts += UnZigZag(d_ts);
+    if (ord >= kSegmentSize || (i > 0 && d_ord == 0)) return false;
+    out->push_back({static_cast<uint32_t>(ord), ts});
+  }
+  return in.empty();
+}
+
+void SegmentSummary::Add(const SegmentSummary& o) {
+  min_ms = std::min(min_ms, o.min_ms);
+  max_ms = std::max(max_ms, o.max_ms);
+  for (size_t i = 0; i < kSeverityCount; ++i) count[i] += o.count[i];
+}
+
+std::string EncodeSummary(const SegmentSummary& s) {
+  std::string out;
+  PutBig(&out, static_cast<uint64_t>(s.min_ms), 8);
+  PutBig(&out, static_cast<uint64_t>(s.max_ms), 8);
+  for (int64_t c : s.count) PutBig(&out, static_cast<uint64_t>(c), 8);
+  return out;
+}
+
+bool DecodeSummary(std::string_view b, SegmentSummary* out) {
+  if (b.size() != 16 + 8 * kSeverityCount) return false;
+  out->min_ms = static_cast<int64_t>(GetBig(b.substr(0, 8)));
+  out->max_ms = static_cast<int64_t>(GetBig(b.substr(8, 8)));
+  for (size_t i = 0; i < kSeverityCount; ++i) {
+    out->count[i] = static_cast<int64_t>(GetBig(b.substr(16 + 8 * i, 8)));
+  }
+  return true;
+}
+
+}  // namespace logsvc::store::index

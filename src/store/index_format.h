@@ -1,0 +1,88 @@
+// The search index of the RocksDB store: its keys and values. docs/storage.md
+// describes the design (what an ingest writes, what each query reads); this
+// file is the one place that knows the bytes. Pure functions, thread-safe.
+//
+// Entries are grouped into segments of 2^16 consecutive sequence numbers
+// (TimeKey::seq: segment = seq >> 16, ordinal = seq & 0xffff), so a segment
+// fills as entries arrive and never needs sealing: every index record of an
+// entry is written in the same WriteBatch as the entry, through the merge
+// operator (store/index_merge.h), so the index is exactly as durable as the
+// entries. Column family "index":
+//   'w' word 0x00 segment(8)   -> ordinal set: the entries of the segment with
+//                                 that (folded) word in their message
+//   's' severity(1) 0x00 segment(8) -> ordinal set, by severity
+//   't' segment(8) page(1)     -> times page: the timestamps of ordinals
+//                                 page*4096 .. page*4096+4095 that exist
+//   'm' segment(8)             -> segment summary: min and max timestamp,
+//                                 entries by severity
+// Integers big-endian. A word holds no 0x00 byte (it is made of word
+// characters), so term keys of one word are contiguous and sorted by segment.
+#ifndef LOGSVC_STORE_INDEX_FORMAT_H_
+#define LOGSVC_STORE_INDEX_FORMAT_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "logsvc/log_store.h"
+
+namespace logsvc::store::index {
+
+inline constexpr int kSegmentBits = 16;
+inline constexpr uint32_t kSegmentSize = 1u << kSegmentBits;
+inline constexpr int kPageBits = 12;
+inline constexpr uint32_t kPageSize = 1u << kPageBits;
+inline constexpr uint32_t kPagesPerSegment = kSegmentSize / kPageSize;
+
+inline constexpr char kWordKind = 'w';
+inline constexpr char kSeverityKind = 's';
+inline constexpr char kTimesKind = 't';
+inline constexpr char kSegmentKind = 'm';
+
+inline uint64_t SegmentOf(uint64_t seq) { return seq >> kSegmentBits; }
+inline uint32_t OrdinalOf(uint64_t seq) { return static_cast<uint32_t>(seq & (kSegmentSize - 1)); }
+inline uint64_t SeqOf(uint64_t segment, uint32_t ordinal) {
+  return (segment << kSegmentBits) | ordinal;
+}
+
+// kind: kWordKind or kSeverityKind (term: one byte, the Severity value).
+std::string TermKey(char kind, std::string_view term, uint64_t segment);
+// Every key of `term` (segment omitted), or, with prefix, of every term that
+// begins with `term`: the bytes such keys begin with.
+std::string TermKeyPrefix(char kind, std::string_view term, bool prefix);
+// Splits a term key; false if `key` is not one.
+bool ParseTermKey(std::string_view key, std::string_view* term, uint64_t* segment);
+
+std::string TimesKey(uint64_t segment, uint32_t page);
+std::string SegmentKey(uint64_t segment);
+bool ParseSegmentKey(std::string_view key, uint64_t* segment);
+
+// Ordinal sets: sorted ordinals (0..kSegmentSize-1), stored as a CRoaring
+// bitmap in its portable format, run-optimized.
+std::string EncodeOrdinals(const std::vector<uint32_t>& sorted);
+
+// A times page: (ordinal, timestamp) pairs, sorted by ordinal, unique.
+struct TimePoint {
+  uint32_t ordinal;
+  int64_t timestamp_ms;
+};
+std::string EncodeTimes(const std::vector<TimePoint>& sorted);
+// false if the bytes are not a times page.
+bool DecodeTimes(std::string_view bytes, std::vector<TimePoint>* out);
+
+struct SegmentSummary {
+  int64_t min_ms = INT64_MAX;
+  int64_t max_ms = INT64_MIN;
+  std::array<int64_t, kSeverityCount> count{};  // entries by Severity
+
+  void Add(const SegmentSummary& o);
+  int64_t total() const { return count[0] + count[1] + count[2]; }
+};
+std::string EncodeSummary(const SegmentSummary& s);
+bool DecodeSummary(std::string_view bytes, SegmentSummary* out);
+
+}  // namespace logsvc::store::index
+
+#endif  // LOGSVC_STORE_INDEX_FORMAT_H_
