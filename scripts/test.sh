@@ -6,7 +6,8 @@
 #      the tokenizer against Python's unicodedata, the Terraform schema check,
 #      and the original design's curl scripts;
 #   2. ASan + UBSan build (clang): the same tests once more, and the libFuzzer
-#      targets (the request validator, the search query parser) for a bounded time.
+#      targets (the request validator, the batch parser, the search query parser)
+#      for a bounded time.
 # FUZZ_SECONDS (default 30) bounds each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."

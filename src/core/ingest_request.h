@@ -1,6 +1,8 @@
 // The ingest request body and its validation: the one place that decides
 // whether `{"severity": ..., "message": ...}` is acceptable. The standalone
-// server and the Lambda functions both call ParseIngestRequest.
+// server and the Lambda functions both call ParseIngestRequest. Each entry of
+// a batch (core/ingest_batch.h) is held to the same rules by the same code
+// (core/ingest_entry.h).
 #ifndef LOGSVC_CORE_INGEST_REQUEST_H_
 #define LOGSVC_CORE_INGEST_REQUEST_H_
 

@@ -20,8 +20,18 @@ const char kAccepted[] =
     "Unix milliseconds (1796083200000), an RFC 3339 time (2026-12-01T00:00:00Z, "
     "2026-12-01T01:00:00.5+01:00), a duration before now (90s, 15m, 2h, 7d) or now";
 
-Status Invalid(std::string_view param, std::string rest) {
-  return Status::InvalidArgument("Parameter '" + std::string(param) + "' " + rest);
+// `subject` ("Parameter 'from'", "Field 'timestamp'") followed by what is
+// wrong with it.
+Status Invalid(std::string_view subject, std::string_view rest) {
+  std::string sentence(subject);
+  sentence += ' ';
+  sentence += rest;
+  return Status::InvalidArgument(std::move(sentence));
+}
+
+// How ParseTimeBound's errors name the parameter: built only on an error.
+std::string ParamSubject(std::string_view param) {
+  return "Parameter '" + std::string(param) + "'";
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -58,8 +68,8 @@ int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
   return era * 146097 + doe - 719468;
 }
 
-Status OutOfRange(std::string_view param) {
-  return Invalid(param,
+Status OutOfRange(std::string_view subject) {
+  return Invalid(subject,
                  "is out of range: times go from 0000-01-01T00:00:00Z to "
                  "9999-12-31T23:59:59.999Z.");
 }
@@ -106,7 +116,14 @@ bool LooksLikeRfc3339(std::string_view t) {
   return true;
 }
 
-Result<int64_t> ParseRfc3339(std::string_view param, std::string_view t) {
+}  // namespace
+
+Result<int64_t> ParseRfc3339(std::string_view subject, std::string_view t, bool in_url) {
+  if (!LooksLikeRfc3339(t)) {
+    return Invalid(subject, "is not an RFC 3339 time: " + Quoted(t) +
+                                ". Give one such as 2026-12-01T00:00:00Z or "
+                                "2026-12-01T01:00:00.5+01:00.");
+  }
   const int64_t year = Digits(t, 0, 4);
   const int month = Digits(t, 5, 2), day = Digits(t, 8, 2);
   const int hour = Digits(t, 11, 2), minute = Digits(t, 14, 2), second = Digits(t, 17, 2);
@@ -117,8 +134,8 @@ Result<int64_t> ParseRfc3339(std::string_view param, std::string_view t) {
     while (i < t.size() && IsDigit(t[i])) ++i;
     size_t n = i - begin;
     if (n == 0 || n > 9) {
-      return Invalid(param, "has a fraction of a second of " + std::to_string(n) +
-                                " digits: give 1 to 9 digits after the '.'.");
+      return Invalid(subject, "has a fraction of a second of " + std::to_string(n) +
+                                  " digits: give 1 to 9 digits after the '.'.");
     }
     // Milliseconds: the first three digits; later ones are dropped.
     for (size_t k = 0; k < 3; ++k) millis = millis * 10 + (k < n ? t[begin + k] - '0' : 0);
@@ -127,64 +144,65 @@ Result<int64_t> ParseRfc3339(std::string_view param, std::string_view t) {
   std::string_view zone = t.substr(i);
   if (zone == "Z" || zone == "z") {
     // UTC
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-' || zone[0] == ' ') &&
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-' || (in_url && zone[0] == ' ')) &&
              IsDigit(zone[1]) && IsDigit(zone[2]) && zone[3] == ':' && IsDigit(zone[4]) &&
              IsDigit(zone[5])) {
     if (zone[0] == ' ') {
-      return Invalid(param,
+      return Invalid(subject,
                      "has a space where the sign of its offset should be: in a URL a '+' "
                      "means a space, write it as %2B.");
     }
     int oh = Digits(zone, 1, 2), om = Digits(zone, 4, 2);
     if (oh > 23 || om > 59) {
-      return Invalid(param, "has the offset " + std::string(zone) +
-                                ", which does not exist: hours go from 00 to 23, minutes "
-                                "from 00 to 59.");
+      return Invalid(subject, "has the offset " + std::string(zone) +
+                                  ", which does not exist: hours go from 00 to 23, minutes "
+                                  "from 00 to 59.");
     }
     offset_ms = (zone[0] == '-' ? -1 : 1) * (oh * kHourMs + om * kMinuteMs);
   } else {
-    return Invalid(param,
+    return Invalid(subject,
                    "is not a time: an RFC 3339 time ends in Z or an offset such as "
                    "+01:00 or -05:00, as in 2026-12-01T00:00:00Z.");
   }
   if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
-    return Invalid(param,
+    return Invalid(subject,
                    "has the date " + std::string(t.substr(0, 10)) + ", which does not exist.");
   }
   if (hour > 23 || minute > 59 || second > 59) {
-    return Invalid(param, "has the time of day " + std::string(t.substr(11, 8)) +
-                              ", which does not exist: hours go from 00 to 23, minutes and "
-                              "seconds from 00 to 59.");
+    return Invalid(subject, "has the time of day " + std::string(t.substr(11, 8)) +
+                                ", which does not exist: hours go from 00 to 23, minutes and "
+                                "seconds from 00 to 59.");
   }
   // The local time minus its offset is UTC.
   int64_t ms = DaysFromCivil(year, month, day) * kDayMs + hour * kHourMs + minute * kMinuteMs +
                second * kSecondMs + millis - offset_ms;
-  if (ms < kTimeMinMs || ms >= kTimeMaxMs) return OutOfRange(param);
+  if (ms < kTimeMinMs || ms >= kTimeMaxMs) return OutOfRange(subject);
   return ms;
 }
 
-}  // namespace
-
 Result<int64_t> ParseTimeBound(std::string_view param, std::string_view text, int64_t now_ms) {
-  if (text.empty()) return Invalid(param, std::string("is empty: give ") + kAccepted + ".");
+  if (text.empty()) {
+    return Invalid(ParamSubject(param), std::string("is empty: give ") + kAccepted + ".");
+  }
   if (text == "now") return now_ms;
   int64_t duration = 0;
   if (ParseDuration(text, &duration)) {
-    if (now_ms - duration < kTimeMinMs) return OutOfRange(param);
+    if (now_ms - duration < kTimeMinMs) return OutOfRange(ParamSubject(param));
     return now_ms - duration;
   }
   std::string_view digits = text.front() == '-' ? text.substr(1) : text;
   if (AllDigits(digits)) {
     // kTimeMaxMs has 15 digits; more would overflow before the range check.
-    if (digits.size() > 15) return OutOfRange(param);
+    if (digits.size() > 15) return OutOfRange(ParamSubject(param));
     int64_t v = 0;
     for (char c : digits) v = v * 10 + (c - '0');
     if (text.front() == '-') v = -v;
-    if (v < kTimeMinMs || v > kTimeMaxMs) return OutOfRange(param);
+    if (v < kTimeMinMs || v > kTimeMaxMs) return OutOfRange(ParamSubject(param));
     return v;
   }
-  if (LooksLikeRfc3339(text)) return ParseRfc3339(param, text);
-  return Invalid(param, "is not a time: " + Quoted(text) + ". Give " + kAccepted + ".");
+  if (LooksLikeRfc3339(text)) return ParseRfc3339(ParamSubject(param), text, /*in_url=*/true);
+  return Invalid(ParamSubject(param),
+                 "is not a time: " + Quoted(text) + ". Give " + kAccepted + ".");
 }
 
 Result<int64_t> ParseStep(std::string_view text) {

@@ -29,6 +29,14 @@ inline constexpr int64_t kTimeMaxMs = 253'402'300'800'000;
 // one sentence that names `param` and lists what is accepted.
 Result<int64_t> ParseTimeBound(std::string_view param, std::string_view text, int64_t now_ms);
 
+// The instant an RFC 3339 time names, as ParseTimeBound reads one (the same
+// forms and rules), within [kTimeMinMs, kTimeMaxMs); no other form is taken.
+// Errors are kInvalidArgument, one sentence that starts with `subject`
+// ("Parameter 'from'", "Field 'timestamp'"). `in_url`: the text came from a
+// URL, where a '+' decodes to a space, so an offset whose sign is a space
+// gets a sentence saying so (elsewhere it is just not an offset).
+Result<int64_t> ParseRfc3339(std::string_view subject, std::string_view text, bool in_url);
+
 // A bucket width for GET /logs/stats, in milliseconds: a whole number of
 // seconds, minutes, hours or days (30s, 1m, 5m, 1h, 1d; up to 9 digits), at
 // least one second. Errors name 'step'.

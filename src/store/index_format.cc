@@ -89,13 +89,65 @@ bool ParseSegmentKey(std::string_view key, uint64_t* segment) {
   return true;
 }
 
-std::string EncodeOrdinals(const std::vector<uint32_t>& sorted) {
-  roaring_bitmap_t* r = roaring_bitmap_of_ptr(sorted.size(), sorted.data());
+namespace {
+
+constexpr char kListFormat = 0;
+// Past this many ordinals a list is never smaller than a bitmap.
+constexpr size_t kMaxListOrdinals = 4096;
+
+std::string EncodeList(const uint32_t* ordinals, size_t n) {
+  std::string out(1, kListFormat);
+  uint32_t prev = 0;
+  for (size_t i = 0; i < n; ++i) {
+    PutVarint(&out, ordinals[i] - prev);
+    prev = ordinals[i];
+  }
+  return out;
+}
+
+std::string EncodeRoaring(roaring_bitmap_t* r) {
   roaring_bitmap_run_optimize(r);
   std::string out(roaring_bitmap_portable_size_in_bytes(r), '\0');
   roaring_bitmap_portable_serialize(r, out.data());
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeOrdinals(const std::vector<uint32_t>& sorted) {
+  if (sorted.size() <= 8) return EncodeList(sorted.data(), sorted.size());
+  roaring_bitmap_t* r = roaring_bitmap_of_ptr(sorted.size(), sorted.data());
+  std::string out = EncodeOrdinals(r);
   roaring_bitmap_free(r);
   return out;
+}
+
+std::string EncodeOrdinals(roaring_bitmap_t* set) {
+  std::string bitmap = EncodeRoaring(set);
+  const uint64_t n = roaring_bitmap_get_cardinality(set);
+  if (n > kMaxListOrdinals) return bitmap;
+  std::vector<uint32_t> ordinals(n);
+  roaring_bitmap_to_uint32_array(set, ordinals.data());
+  std::string list = EncodeList(ordinals.data(), n);
+  return list.size() < bitmap.size() ? list : bitmap;
+}
+
+roaring_bitmap_t* DecodeOrdinals(std::string_view bytes) {
+  if (bytes.empty()) return nullptr;
+  if (bytes[0] != kListFormat) {
+    return roaring_bitmap_portable_deserialize_safe(bytes.data(), bytes.size());
+  }
+  bytes.remove_prefix(1);
+  std::vector<uint32_t> ordinals;
+  uint64_t ordinal = 0;
+  while (!bytes.empty()) {
+    uint64_t delta;
+    if (!GetVarint(&bytes, &delta)) return nullptr;
+    ordinal += delta;
+    if (ordinal >= kSegmentSize || (!ordinals.empty() && delta == 0)) return nullptr;
+    ordinals.push_back(static_cast<uint32_t>(ordinal));
+  }
+  return roaring_bitmap_of_ptr(ordinals.size(), ordinals.data());
 }
 
 std::string EncodeTimes(const std::vector<TimePoint>& sorted) {

@@ -28,6 +28,8 @@
 
 #include "logsvc/log_store.h"
 
+typedef struct roaring_bitmap_s roaring_bitmap_t;
+
 namespace logsvc::store::index {
 
 inline constexpr int kSegmentBits = 16;
@@ -59,9 +61,14 @@ std::string TimesKey(uint64_t segment, uint32_t page);
 std::string SegmentKey(uint64_t segment);
 bool ParseSegmentKey(std::string_view key, uint64_t* segment);
 
-// Ordinal sets: sorted ordinals (0..kSegmentSize-1), stored as a CRoaring
-// bitmap in its portable format, run-optimized.
+// Ordinal sets: sorted, unique ordinals (0..kSegmentSize-1). Stored as
+// whichever is smaller: 0x00 then varint deltas (a word seen a few times in
+// a segment: two or three bytes), or a CRoaring bitmap in its portable
+// format, run-optimized (whose first byte is never 0x00).
 std::string EncodeOrdinals(const std::vector<uint32_t>& sorted);
+std::string EncodeOrdinals(roaring_bitmap_t* set);  // run-optimizes `set`
+// A new bitmap (the caller frees it), or nullptr if the bytes are not a set.
+roaring_bitmap_t* DecodeOrdinals(std::string_view bytes);
 
 // A times page: (ordinal, timestamp) pairs, sorted by ordinal, unique.
 struct TimePoint {

@@ -16,7 +16,7 @@ bool MergeOrdinals(const std::vector<rocksdb::Slice>& parts, std::string* out) {
   sets.reserve(parts.size());
   bool ok = true;
   for (const rocksdb::Slice& p : parts) {
-    roaring_bitmap_t* r = roaring_bitmap_portable_deserialize_safe(p.data(), p.size());
+    roaring_bitmap_t* r = DecodeOrdinals(p.ToStringView());
     if (!r) {
       ok = false;
       break;
@@ -26,9 +26,7 @@ bool MergeOrdinals(const std::vector<rocksdb::Slice>& parts, std::string* out) {
   if (ok) {
     roaring_bitmap_t* u =
         roaring_bitmap_or_many(sets.size(), const_cast<const roaring_bitmap_t**>(sets.data()));
-    roaring_bitmap_run_optimize(u);
-    out->resize(roaring_bitmap_portable_size_in_bytes(u));
-    roaring_bitmap_portable_serialize(u, out->data());
+    *out = EncodeOrdinals(u);
     roaring_bitmap_free(u);
   }
   for (auto* r : sets) roaring_bitmap_free(r);

@@ -100,7 +100,7 @@ class Reader {
     rocksdb::Status s = ctx_.db->Get({}, ctx_.index, key, &value);
     if (s.IsNotFound()) return Bitmap();
     if (!s.ok()) return ReadError(s);
-    roaring_bitmap_t* r = roaring_bitmap_portable_deserialize_safe(value.data(), value.size());
+    roaring_bitmap_t* r = DecodeOrdinals(value);
     if (!r) return Status::Internal("corrupt ordinal set in the search index");
     return Bitmap(r);
   }
@@ -124,8 +124,7 @@ class Reader {
         continue;
       }
       if (seg == segment) {
-        roaring_bitmap_t* r =
-            roaring_bitmap_portable_deserialize_safe(it->value().data(), it->value().size());
+        roaring_bitmap_t* r = DecodeOrdinals(it->value().ToStringView());
         if (!r) return Status::Internal("corrupt ordinal set in the search index");
         out.Or(Bitmap(r));
       }
