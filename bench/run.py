@@ -207,8 +207,8 @@ def vm_kb(pid, field):
     return 0
 
 
-def dir_mb(path):
-    """Disk usage of a directory tree in MiB, rounded up (as `du -sm`)."""
+def dir_bytes(path):
+    """Disk usage of a directory tree in bytes (allocated blocks, as `du -s`)."""
     total = 0
     for root, dirs, files in os.walk(path):
         for name in [root] + [os.path.join(root, n) for n in files]:
@@ -216,7 +216,12 @@ def dir_mb(path):
                 total += os.lstat(name).st_blocks * 512
             except OSError:
                 pass
-    return -(-total // (1024 * 1024))
+    return total
+
+
+def dir_mb(path):
+    """Disk usage of a directory tree in MiB, rounded up (as `du -sm`)."""
+    return -(-dir_bytes(path) // (1024 * 1024))
 
 
 # ---------------------------------------------------------------------------

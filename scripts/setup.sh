@@ -6,6 +6,9 @@
 #                            (dynalite, the AWS SDK for JavaScript, an HCL2 parser, the AWS
 #                            provider's schema) into tests/node/node_modules, never globally
 #   scripts/setup.sh bench   + what the benchmark needs (wrk, nginx, boto3 for the cold start)
+#   scripts/setup.sh search-bench  + ClickHouse for bench/search.py (which runs its own server
+#                            process; on a machine with systemd the package also starts a
+#                            system service on ports 8123/9000, which the benchmark does not use)
 #   scripts/setup.sh package + what scripts/package-lambda.sh needs (zip)
 set -euo pipefail
 
@@ -15,8 +18,9 @@ case "$level" in
   build) ;;
   test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 curl zip unzip) ;;
   bench) packages+=(wrk nginx curl python3 python3-boto3) ;;
+  search-bench) packages+=(wrk nginx curl python3 python3-boto3 clickhouse-server clickhouse-client) ;;
   package) packages+=(zip binutils) ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|bench|search-bench|package" >&2; exit 2 ;;
 esac
 
 missing=()

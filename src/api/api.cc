@@ -4,6 +4,7 @@
 #include "api/cursor.h"
 #include "api/responses.h"
 #include "core/datetime.h"
+#include "core/ingest_batch.h"
 #include "core/ingest_request.h"
 #include "core/query.h"
 #include "core/uuid.h"
@@ -168,6 +169,8 @@ void Api::Ingest(const Request& req, std::string_view cors, Done done) {
     r.headers.push_back({"Accept-Encoding", std::string(kAcceptedContentCodings)});
     return done(WithCors(std::move(r), cors));
   }
+  const BodyForm form = BatchFormOf(req.headers.Get("Content-Type").value_or(""), req.body);
+  if (form != BodyForm::kSingle) return IngestBatch(req, form, cors, std::move(done));
   auto parsed = ParseIngestRequest(req.body);
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
 
@@ -182,6 +185,21 @@ void Api::Ingest(const Request& req, std::string_view cors, Done done) {
                   if (location) r.headers.push_back({"Location", "/logs/" + id.value()});
                   done(WithCors(std::move(r), cors));
                 });
+}
+
+void Api::IngestBatch(const Request& req, BodyForm form, std::string_view cors, Done done) {
+  auto parsed = ParseIngestBatch(req.body, form, NowUnixMillis());
+  if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
+  std::vector<LogEntry> entries;
+  entries.reserve(parsed.value().size());
+  for (BatchEntry& e : parsed.value()) {
+    entries.push_back(LogEntry{{}, e.timestamp_ms, e.severity, std::move(e.message)});
+  }
+  store_.AppendBatch(std::move(entries),
+                     [done = std::move(done), cors](Result<std::vector<std::string>> ids) mutable {
+                       if (!ids.ok()) return done(WithCors(StoreError(ids.status()), cors));
+                       done(WithCors(Json(201, BatchCreatedBody(ids.value())), cors));
+                     });
 }
 
 void Api::Search(const Request& req, std::string_view cors, Done done) {

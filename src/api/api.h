@@ -3,7 +3,7 @@
 // their requests into api::Request and send back the api::Response they get,
 // so statuses, bodies and headers are identical everywhere.
 //
-//   POST    /logs          ingest one entry            201 | 400 | 503
+//   POST    /logs          ingest one entry, or a batch 201 | 400 | 503
 //   GET     /logs          the 100 most recent         200 | 503
 //   GET     /logs?q=...    search (core/query.h)       200 | 400 | 503
 //   GET     /logs/stats    counts by time and severity 200 | 400 | 503
@@ -34,6 +34,7 @@
 
 #include "api/access_policy.h"
 #include "api/request_headers.h"
+#include "core/ingest_batch.h"
 #include "logsvc/log_store.h"
 
 namespace logsvc::api {
@@ -115,6 +116,8 @@ class Api {
   // The 404 sentence: the routes served, e.g. "The API is POST /logs and GET /healthz."
   std::string NoSuchRoute() const;
   void Ingest(const Request& req, std::string_view cors, Done done);
+  // A JSON array or NDJSON body (core/ingest_batch.h): all entries or none.
+  void IngestBatch(const Request& req, BodyForm form, std::string_view cors, Done done);
   void Search(const Request& req, std::string_view cors, Done done);
   void Stats(const Request& req, std::string_view cors, Done done);
   void Recent(std::string_view cors, Done done);
