@@ -207,7 +207,9 @@ int64_t AutoStep(int64_t from_ms, int64_t to_ms) {
   for (int64_t step : kSteps) {
     if (StatsBucketCount(from_ms, to_ms, step) <= kAutoStatsBuckets) return step;
   }
-  int64_t days = (to_ms - from_ms) / (kAutoStatsBuckets * kD) + 1;
+  // At least the range's length over kAutoStatsBuckets days, rounded up; more
+  // when the range's ends do not fall on multiples of the step.
+  int64_t days = (to_ms - from_ms - 1) / (kAutoStatsBuckets * kD) + 1;
   while (StatsBucketCount(from_ms, to_ms, days * kD) > kAutoStatsBuckets) ++days;
   return days * kD;
 }

@@ -127,7 +127,6 @@ class DynamoDbStore final : public LogStore {
   void Search(StoreQuery query, SearchCallback done) override;
   void Stats(StatsQuery query, StatsCallback done) override;
   // Search's first page of the default query, `limit` entries.
-  void Recent(size_t limit, ListCallback done) override;
   void Get(std::string log_id, GetCallback done) override;
   // The outcome of the latest request to DynamoDB. While it is a failure, or
   // older than two seconds, a call starts a DescribeTable in the background

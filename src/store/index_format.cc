@@ -39,7 +39,7 @@ bool GetVarint(std::string_view* in, uint64_t* v) {
 uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+uint64_t UnZigZag(uint64_t v) { return (v >> 1) ^ (0 - (v & 1)); }
 
 }  // namespace
 
@@ -135,7 +135,17 @@ std::string EncodeOrdinals(roaring_bitmap_t* set) {
 roaring_bitmap_t* DecodeOrdinals(std::string_view bytes) {
   if (bytes.empty()) return nullptr;
   if (bytes[0] != kListFormat) {
-    return roaring_bitmap_portable_deserialize_safe(bytes.data(), bytes.size());
+    // The safe deserializer reads at most `bytes`, but stops where the set
+    // ends: the size check makes trailing bytes an error too.
+    if (roaring_bitmap_portable_deserialize_size(bytes.data(), bytes.size()) != bytes.size()) {
+      return nullptr;
+    }
+    roaring_bitmap_t* r = roaring_bitmap_portable_deserialize_safe(bytes.data(), bytes.size());
+    if (r && !roaring_bitmap_is_empty(r) && roaring_bitmap_maximum(r) >= kSegmentSize) {
+      roaring_bitmap_free(r);
+      return nullptr;
+    }
+    return r;
   }
   bytes.remove_prefix(1);
   std::vector<uint32_t> ordinals;
@@ -173,14 +183,16 @@ bool DecodeTimes(std::string_view in, std::vector<TimePoint>* out) {
   out->clear();
   out->reserve(n);
   uint64_t ord = 0;
-  int64_t ts = 0;
+  uint64_t ts = 0;  // two's complement: corrupt deltas wrap instead of overflowing
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t d_ord, d_ts;
     if (!GetVarint(&in, &d_ord) || !GetVarint(&in, &d_ts)) return false;
+    if (d_ord >= kSegmentSize || (i > 0 && d_ord == 0)) return false;
     ord += d_ord;
     ts += UnZigZag(d_ts);
-    if (ord >= kSegmentSize || (i > 0 && d_ord == 0)) return false;
-    out->push_back({static_cast<uint32_t>(ord), ts});
+    const auto t = static_cast<int64_t>(ts);
+    if (ord >= kSegmentSize || t < kTimeMinMs || t > kTimeMaxMs) return false;
+    out->push_back({static_cast<uint32_t>(ord), t});
   }
   return in.empty();
 }

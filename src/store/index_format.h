@@ -28,7 +28,7 @@
 
 #include "logsvc/log_store.h"
 
-typedef struct roaring_bitmap_s roaring_bitmap_t;
+typedef struct roaring_bitmap_s roaring_bitmap_t;  // CRoaring's
 
 namespace logsvc::store::index {
 
@@ -42,6 +42,8 @@ inline constexpr char kWordKind = 'w';
 inline constexpr char kSeverityKind = 's';
 inline constexpr char kTimesKind = 't';
 inline constexpr char kSegmentKind = 'm';
+// Every key of the index sorts before this one (keys begin with a kind).
+inline constexpr char kKeysEnd[] = "\xff";
 
 inline uint64_t SegmentOf(uint64_t seq) { return seq >> kSegmentBits; }
 inline uint32_t OrdinalOf(uint64_t seq) { return static_cast<uint32_t>(seq & (kSegmentSize - 1)); }
@@ -67,10 +69,14 @@ bool ParseSegmentKey(std::string_view key, uint64_t* segment);
 // format, run-optimized (whose first byte is never 0x00).
 std::string EncodeOrdinals(const std::vector<uint32_t>& sorted);
 std::string EncodeOrdinals(roaring_bitmap_t* set);  // run-optimizes `set`
-// A new bitmap (the caller frees it), or nullptr if the bytes are not a set.
+// The set, for the caller to free (roaring_bitmap_free); nullptr if `bytes`
+// are not exactly one set of ordinals (bytes left over, a list not strictly
+// ascending, or a value of kSegmentSize or more: it would name an entry of
+// another segment).
 roaring_bitmap_t* DecodeOrdinals(std::string_view bytes);
 
-// A times page: (ordinal, timestamp) pairs, sorted by ordinal, unique.
+// A times page: (ordinal, timestamp) pairs, sorted by ordinal, unique;
+// timestamps within [kTimeMinMs, kTimeMaxMs] (core/time_bound.h).
 struct TimePoint {
   uint32_t ordinal;
   int64_t timestamp_ms;

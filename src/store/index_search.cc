@@ -26,6 +26,22 @@ bool Less(const TimeKey& a, const TimeKey& b) {
 constexpr char kSearchTag = 'K';
 constexpr char kStatsTag = 'S';
 
+std::string StatsPosition(uint64_t segment, uint32_t ordinal) {
+  std::string p(1, kStatsTag);
+  for (int i = 7; i >= 0; --i) p.push_back(static_cast<char>((segment >> (8 * i)) & 0xff));
+  for (int i = 3; i >= 0; --i) p.push_back(static_cast<char>((ordinal >> (8 * i)) & 0xff));
+  return p;
+}
+
+bool ParseStatsPosition(std::string_view p, uint64_t* segment, uint32_t* ordinal) {
+  if (p.size() != 13 || p[0] != kStatsTag) return false;
+  *segment = 0;
+  *ordinal = 0;
+  for (char ch : p.substr(1, 8)) *segment = (*segment << 8) | static_cast<unsigned char>(ch);
+  for (char ch : p.substr(9, 4)) *ordinal = (*ordinal << 8) | static_cast<unsigned char>(ch);
+  return *ordinal < kSegmentSize;
+}
+
 Status BadPosition() {
   return Status::InvalidArgument(
       "Parameter 'cursor' does not hold a position of this store: pass the previous reply's "
@@ -89,15 +105,18 @@ class Reader {
  public:
   explicit Reader(const SearchContext& ctx) : ctx_(ctx), deadline_(Clock::now() + kTimeBudget) {}
 
-  bool OverBudget() {
-    if (examined_ >= kExamineBudget || prefix_terms_ >= kPrefixTermBudget) return true;
-    return Clock::now() >= deadline_;
-  }
+  // Checked between entries: entries examined, time.
+  bool OverBudget() const { return examined_ >= kExamineBudget || Clock::now() >= deadline_; }
+  // Checked between segments: also the words prefixes expanded to (a
+  // segment's sets are read whole, never cut short: a part of a set would
+  // lose entries).
+  bool OverSegmentBudget() const { return prefix_terms_ >= kPrefixTermBudget || OverBudget(); }
   void CountExamined() { ++examined_; }
+  size_t examined() const { return examined_; }
 
   Result<Bitmap> Ordinals(std::string_view key) {
     std::string value;
-    rocksdb::Status s = ctx_.db->Get({}, ctx_.index, key, &value);
+    rocksdb::Status s = ctx_.db->Get(ctx_.read, ctx_.index, key, &value);
     if (s.IsNotFound()) return Bitmap();
     if (!s.ok()) return ReadError(s);
     roaring_bitmap_t* r = DecodeOrdinals(value);
@@ -108,7 +127,7 @@ class Reader {
   // The union of the sets of every word beginning with `prefix`, in `segment`.
   Result<Bitmap> PrefixOrdinals(std::string_view prefix, uint64_t segment) {
     const std::string start = TermKeyPrefix(kWordKind, prefix, true);
-    std::unique_ptr<rocksdb::Iterator> it(ctx_.db->NewIterator({}, ctx_.index));
+    std::unique_ptr<rocksdb::Iterator> it(ctx_.db->NewIterator(ctx_.read, ctx_.index));
     Bitmap out;
     it->Seek(start);
     while (it->Valid() && it->key().starts_with(start)) {
@@ -117,7 +136,7 @@ class Reader {
       if (!ParseTermKey(it->key().ToStringView(), &term, &seg)) {
         return Status::Internal("corrupt term key in the search index");
       }
-      if (++prefix_terms_ > kPrefixTermBudget) break;
+      ++prefix_terms_;
       const std::string word(term);
       if (seg < segment) {
         it->Seek(TermKey(kWordKind, word, segment));
@@ -211,13 +230,15 @@ class Reader {
     if (found == pages_.end()) {
       std::string value;
       rocksdb::Status s =
-          ctx_.db->Get({}, ctx_.index, TimesKey(segment, ordinal >> kPageBits), &value);
+          ctx_.db->Get(ctx_.read, ctx_.index, TimesKey(segment, ordinal >> kPageBits), &value);
       std::vector<int64_t> page(kPageSize, kNoTime);
       if (s.ok()) {
-        if (!DecodeTimes(value, &points_)) {
-          return Status::Internal("corrupt times page in the search index");
+        bool ok = DecodeTimes(value, &points_);
+        for (const TimePoint& p : points_) {
+          ok = ok && (p.ordinal >> kPageBits) == (ordinal >> kPageBits);  // of this page
+          page[p.ordinal & (kPageSize - 1)] = p.timestamp_ms;
         }
-        for (const TimePoint& p : points_) page[p.ordinal & (kPageSize - 1)] = p.timestamp_ms;
+        if (!ok) return Status::Internal("corrupt times page in the search index");
       } else if (!s.IsNotFound()) {
         return ReadError(s);
       }
@@ -230,7 +251,7 @@ class Reader {
   Result<std::optional<LogEntry>> Entry(const TimeKey& key) {
     const std::string k = EncodeTimeKey(key);
     std::string value;
-    rocksdb::Status s = ctx_.db->Get({}, ctx_.entries, k, &value);
+    rocksdb::Status s = ctx_.db->Get(ctx_.read, ctx_.entries, k, &value);
     if (s.IsNotFound()) return std::optional<LogEntry>();
     if (!s.ok()) return ReadError(s);
     Result<LogEntry> e = DecodeEntry(k, value);
@@ -309,7 +330,7 @@ struct Collector {
 };
 
 Status ScanEntries(const SearchContext& ctx, const Range& range, bool desc, Collector& c) {
-  std::unique_ptr<rocksdb::Iterator> it(ctx.db->NewIterator({}, ctx.entries));
+  std::unique_ptr<rocksdb::Iterator> it(ctx.db->NewIterator(ctx.read, ctx.entries));
   if (desc) {
     it->Seek(EncodeTimeKey(range.hi));
     if (it->Valid()) {
@@ -393,23 +414,20 @@ Status WalkIndex(const SearchContext& ctx, const Range& range, bool desc, Reader
         const SegmentSummary& s = segs[next_seg].second;
         if (desc ? s.max_ms < top.timestamp_ms : s.min_ms > top.timestamp_ms) break;
       }
+      // Stop before another segment, but only once this call has examined
+      // an entry (so that following `next` always ends): then the position
+      // is the last key examined, and every key after it in the walk, in the
+      // segments loaded or not, is still to come.
+      if (reader.examined() > 0 && reader.OverSegmentBudget()) {
+        c.budget_hit = true;
+        return Status::Ok();
+      }
       Result<Source> src = SegmentSource(reader, f, segs[next_seg].first, range, desc);
       if (!src.ok()) return src.status();
       ++next_seg;
       if (!src.value().keys.empty()) {
         sources.push_back(std::move(src).value());
         heap.push(sources.size() - 1);
-      }
-      if (reader.OverBudget()) {
-        // Nothing after the heads was examined: continue from the newest
-        // (oldest) key not examined yet.
-        c.budget_hit = !heap.empty() || next_seg < segs.size();
-        if (c.budget_hit && !heap.empty()) {
-          const TimeKey& top = sources[heap.top()].keys[sources[heap.top()].next];
-          // exclusive position: just past the head in the walk direction
-          c.last_examined = desc ? After(top) : Before(top);
-        }
-        return Status::Ok();
       }
     }
     if (heap.empty()) return Status::Ok();
@@ -463,24 +481,26 @@ Result<StatsPage> RunStats(const SearchContext& ctx, const StatsQuery& q) {
   if (page.counts.empty()) return page;
   uint64_t start_segment = 0;
   uint32_t start_ordinal = 0;
-  if (!q.position.empty()) {
-    const std::string_view p = q.position;
-    if (p.size() != 13 || p[0] != kStatsTag) return BadPosition();
-    for (char ch : p.substr(1, 8))
-      start_segment = (start_segment << 8) | static_cast<unsigned char>(ch);
-    for (char ch : p.substr(9, 4))
-      start_ordinal = (start_ordinal << 8) | static_cast<unsigned char>(ch);
-    if (start_ordinal >= kSegmentSize) return BadPosition();
+  if (!q.position.empty() && !ParseStatsPosition(q.position, &start_segment, &start_ordinal)) {
+    return BadPosition();
   }
   auto bucket_of = [&](int64_t ts) {
     return static_cast<size_t>(FloorDiv(ts, step) - first_bucket);
   };
   Reader reader(ctx);
+  // The budget stops a call only once it has counted something (a segment,
+  // or an entry of one), so that following `next` always ends.
+  bool progressed = false;
   for (const auto& [segment, s] : ctx.segments) {  // ascending segment ids
     if (segment < start_segment || s.total() == 0 || s.max_ms < f.from_ms || s.min_ms >= f.to_ms) {
       continue;
     }
     const uint32_t from_ordinal = segment == start_segment ? start_ordinal : 0;
+    if (progressed && reader.OverSegmentBudget()) {
+      page.next = StatsPosition(segment, from_ordinal);
+      return page;
+    }
+    progressed = true;
     const bool whole = s.min_ms >= f.from_ms && s.max_ms < f.to_ms &&
                        FloorDiv(s.min_ms, step) == FloorDiv(s.max_ms, step) && from_ordinal == 0;
     if (whole && f.text.empty()) {  // the summary has the answer
@@ -516,14 +536,13 @@ Result<StatsPage> RunStats(const SearchContext& ctx, const StatsQuery& q) {
       }
       continue;
     }
+    bool first = true;
     for (uint32_t ordinal : cand.value().ToVector()) {  // phrases: read the messages
-      if (reader.OverBudget()) {
-        std::string next(1, kStatsTag);
-        for (int i = 7; i >= 0; --i) next.push_back(static_cast<char>((segment >> (8 * i)) & 0xff));
-        for (int i = 3; i >= 0; --i) next.push_back(static_cast<char>((ordinal >> (8 * i)) & 0xff));
-        page.next = std::move(next);
+      if (!first && reader.OverBudget()) {
+        page.next = StatsPosition(segment, ordinal);
         return page;
       }
+      first = false;
       Result<int64_t> ts = reader.TimeOf(segment, ordinal);
       if (!ts.ok()) return ts.status();
       if (ts.value() == kNoTime || ts.value() < f.from_ms || ts.value() >= f.to_ms) continue;

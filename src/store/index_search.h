@@ -3,10 +3,14 @@
 // says what each query reads). Runs on a reader thread; blocking.
 //
 // Budget: one call examines at most kExamineBudget entries (reads and
-// matches them) and runs for at most kTimeBudget; then it returns what it
-// found with a `next` that continues where it stopped. Ordinal sets are read
-// whole per segment (at most 2^16 ordinals), and a prefix term expands to at
-// most kPrefixTermBudget words per segment (beyond that, the call stops).
+// matches them) and runs for about kTimeBudget, checked between entries; and
+// once its prefix terms have expanded to kPrefixTermBudget words, it reads no
+// further segment. Then it returns what it found with a `next` that continues
+// where it stopped. A segment's sets are read whole (at most 2^16 ordinals,
+// every word of a prefix), never cut short. A call stops at its budget only
+// once it has examined an entry (stats: counted a segment or an entry), so
+// following `next` always ends: a call may exceed the budgets by the
+// segments it has to read before its first entry.
 // Thread-safe: any number of calls at once, each with its own context.
 #ifndef LOGSVC_STORE_INDEX_SEARCH_H_
 #define LOGSVC_STORE_INDEX_SEARCH_H_
@@ -15,6 +19,8 @@
 #include <cstdint>
 #include <utility>
 #include <vector>
+
+#include <rocksdb/options.h>
 
 #include "logsvc/log_store.h"
 #include "store/entry_codec.h"
@@ -35,7 +41,14 @@ struct SearchContext {
   rocksdb::DB* db;
   rocksdb::ColumnFamilyHandle* entries;
   rocksdb::ColumnFamilyHandle* index;
-  // Every segment with its summary, as the store knows them (a copy).
+  // Every read of the call: with a snapshot, so that the sets, times pages
+  // and entries it reads agree with each other and with `segments`.
+  rocksdb::ReadOptions read;
+  // Every segment with its summary, as the store knows them (a copy), made
+  // after read.snapshot: each summary's time range covers every entry of its
+  // segment in the snapshot (the walk takes a segment in once it reaches the
+  // segment's range; an entry outside it would come out of order). Counts
+  // may lag the snapshot (entries written meanwhile).
   std::vector<std::pair<uint64_t, SegmentSummary>> segments;
 };
 

@@ -6,6 +6,7 @@
 #include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -374,11 +375,22 @@ Status RocksDbStore::LoadSegments() {
 Status RocksDbStore::BuildIndex() {
   // Data dirs written before the search index existed: index what they hold
   // once, in batches, then mark the index complete (in the same write as its
-  // last batch, so a crash midway starts over, harmlessly: sets are unions).
+  // last batch, so a crash midway starts over, from an empty index).
   std::string version;
   rocksdb::Status s = db_->Get({}, handles_[0], kIndexVersionKey, &version);
   if (s.ok()) return Status::Ok();
   if (!s.IsNotFound()) return Unavailable(s);
+  {
+    // What a build cut short wrote goes first: summaries add up, so building
+    // over them would count those entries twice.
+    std::unique_ptr<rocksdb::Iterator> any(db_->NewIterator({}, index_cf_));
+    any->SeekToFirst();
+    if (!any->status().ok()) return Unavailable(any->status());
+    if (any->Valid()) {
+      s = db_->DeleteRange({}, index_cf_, "", index::kKeysEnd);
+      if (!s.ok()) return Unavailable(s);
+    }
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
   size_t indexed = 0;
   index::IndexBuilder builder;
@@ -612,6 +624,17 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     builder.Add(pw.key, pw.entry);
   }
   builder.WriteTo(&wb, index_cf_);
+  {
+    // Time ranges widen before the write, counts grow after it: a search
+    // that takes its snapshot, then copies the summaries, finds every entry
+    // of the snapshot within its segment's range (index::SearchContext).
+    std::lock_guard lock(segments_mu_);
+    for (const auto& [segment, summary] : builder.summaries()) {
+      index::SegmentSummary range = summary;
+      range.count = {};
+      segments_[segment].Add(range);
+    }
+  }
 
   rocksdb::WriteOptions wo;
   wo.sync = true;                           // a 201 means the WAL is on disk
@@ -641,16 +664,6 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) Report(batch[i], nullptr, std::move(ids[i]));
-}
-
-void RocksDbStore::Recent(size_t limit, ListCallback done) {
-  if (closed_) return done(Status::Unavailable("the store is closed"));
-  EntryList entries;
-  {
-    std::lock_guard lock(window_mu_);
-    entries = window_.Newest(limit);
-  }
-  done(std::move(entries));
 }
 
 namespace {
@@ -693,7 +706,10 @@ void RocksDbStore::Search(StoreQuery query, SearchCallback done) {
     if (!db_ || !entries_cf_ || !index_cf_) {
       return done(Status::Unavailable("the store has no database open"));
     }
-    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, SegmentsSnapshot()};
+    // The segments are copied after the snapshot is taken (see WriteBatchOf).
+    rocksdb::ManagedSnapshot snapshot(db_.get());
+    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, {}, SegmentsSnapshot()};
+    ctx.read.snapshot = snapshot.snapshot();
     done(index::RunSearch(ctx, query));
   });
 }
@@ -705,7 +721,9 @@ void RocksDbStore::Stats(StatsQuery query, StatsCallback done) {
     if (!db_ || !entries_cf_ || !index_cf_) {
       return done(Status::Unavailable("the store has no database open"));
     }
-    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, SegmentsSnapshot()};
+    rocksdb::ManagedSnapshot snapshot(db_.get());  // before the segments, as in Search
+    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, {}, SegmentsSnapshot()};
+    ctx.read.snapshot = snapshot.snapshot();
     done(index::RunStats(ctx, query));
   });
 }

@@ -7,7 +7,9 @@ import threading
 import time
 import unittest
 
-from harness import LogsvcTestCase, iso8601_ms, send
+import urllib.parse
+
+from harness import LogsvcTestCase, iso8601_ms, rocksdb_only, send
 
 
 class Writers:
@@ -179,6 +181,90 @@ class DurabilityTest(LogsvcTestCase):
         for log_id, (_, _, timestamp) in acked.items():
             if log_id not in listed:
                 self.assertLessEqual(timestamp, oldest_listed)
+
+
+class BatchWriters:
+    """Threads that POST batches of BATCH entries; every entry of batch b of
+    thread t has the words b{t}x{b} (its batch), e{t}x{b}x{i} (itself) and
+    crashword. Keeps the batches acknowledged with a 201, and every batch sent."""
+
+    BATCH = 200
+
+    def __init__(self, server, threads):
+        self.server = server
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acked = set()   # (t, b)
+        self.sent = set()
+        self.unexpected = []
+        self.threads = [threading.Thread(target=self._run, args=(t,), daemon=True)
+                        for t in range(threads)]
+
+    def _run(self, t):
+        conn = self.server.connection(timeout=10)
+        b = 0
+        while not self.stop.is_set():
+            batch = [{"severity": "info", "message": "b%dx%d e%dx%dx%d crashword" % (t, b, t, b, i)}
+                     for i in range(self.BATCH)]
+            with self.lock:
+                self.sent.add((t, b))
+            try:
+                reply = send(conn, "POST", "/logs", batch)
+            except (OSError, http.client.HTTPException):
+                return  # the server is gone: this batch is not acknowledged
+            with self.lock:
+                if reply.status == 201 and reply.json()["count"] == self.BATCH:
+                    self.acked.add((t, b))
+                else:
+                    self.unexpected.append(reply)
+            b += 1
+
+
+@rocksdb_only("a DynamoDB batch is not one atomic write")
+class BatchCrashTest(LogsvcTestCase):
+    def count(self, server, q):
+        path = "/logs/stats?" + urllib.parse.urlencode({"q": q, "from": "0", "step": "3650d"})
+        reply = server.request("GET", path)
+        self.assertEqual(reply.status, 200, reply)
+        body = reply.json()
+        self.assertIsNone(body["next"])
+        return body["total"]
+
+    def test_sigkill_mid_batch_every_acknowledged_entry_is_found_by_its_words(self):
+        data_dir = self.make_data_dir()
+        server = self.start_server(data_dir)
+        writers = BatchWriters(server, threads=4)
+        for t in writers.threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(writers.acked) < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.kill()
+        writers.stop.set()
+        for t in writers.threads:
+            t.join(30)
+        self.assertEqual(writers.unexpected, [])
+        self.assertGreaterEqual(len(writers.acked), 20)
+
+        again = self.start_server(data_dir)
+        stored = 0
+        for (t, b) in sorted(writers.sent):
+            n = self.count(again, "b%dx%d" % (t, b))
+            if (t, b) in writers.acked:
+                self.assertEqual(n, BatchWriters.BATCH, (t, b))
+            else:
+                # In flight at the kill: all of it or none of it.
+                self.assertIn(n, (0, BatchWriters.BATCH), (t, b))
+            stored += n
+        self.assertEqual(self.count(again, "crashword"), stored)
+        # Each entry by its own word, through the search too.
+        for (t, b) in sorted(writers.acked)[:5]:
+            for i in (0, BatchWriters.BATCH - 1):
+                word = "e%dx%dx%d" % (t, b, i)
+                reply = again.request("GET", "/logs?" + urllib.parse.urlencode({"q": word}))
+                body = reply.json()
+                self.assertEqual([e["message"] for e in body["logs"]],
+                                 ["b%dx%d %s crashword" % (t, b, word)])
 
 
 if __name__ == "__main__":

@@ -646,6 +646,10 @@ TEST(StatsParams, AutomaticSteps) {
   EXPECT_EQ(step("from=365d"), 4 * kDay);
   EXPECT_EQ(step("from=now"), 1'000);  // an empty range
   EXPECT_EQ(step("from=150s"), 2'000);
+  // Whole days: the smallest number that fits, also when the range is an exact
+  // multiple of 100 of them (300 days from an instant aligned to 3: 3 days).
+  EXPECT_EQ(step("from=0&to=25920000000"), 3 * kDay);
+  EXPECT_EQ(step("from=0&to=25920000001"), 4 * kDay);
   for (std::string_view raw :
        {"from=100s", "from=1h", "from=7d", "from=30d", "from=365d", "from=0",
         "from=-62167219200000&to=253402300800000", "from=1796083200001&to=1796083200999"}) {
