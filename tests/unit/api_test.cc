@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "api/api.h"
+#include "api/cursor.h"
 #include "faulty_fs.h"
 #include "store/rocksdb_store.h"
 #include "temp_dir.h"
@@ -308,6 +309,33 @@ TEST_F(ApiTest, EachRouteGroupServesItsRoutesOnlyFromTheOneTable) {
   EXPECT_EQ(Count(), 2);
   EXPECT_EQ(ErrorOf(Call("GET", "/healthz")),
             "No such route. The API is GET /logs, GET /logs/stats and GET /logs/{logId}.");
+}
+
+TEST(Cursor, CarriesTheQueryWhole) {
+  // Each severity set, not just all of them: a decoded cursor holds exactly
+  // the severities that were encoded.
+  for (uint32_t bits = 1; bits < 8; ++bits) {
+    CursorState state;
+    state.filter.severities = SeveritySet();
+    for (unsigned v = 0; v < 3; ++v) {
+      if ((bits >> v) & 1) state.filter.severities.Add(static_cast<Severity>(v));
+    }
+    state.filter.from_ms = 1000;
+    state.filter.to_ms = 2000;
+    state.filter.text = ParseText("timeo* -\"will retry\"").value();
+    state.order = Order::kAsc;
+    state.limit = 7;
+    state.position = std::string("K\0\x01", 3);
+    Result<CursorState> back = DecodeCursor(EncodeCursor(state), CursorKind::kSearch);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(back.value().filter.severities, state.filter.severities) << bits;
+    EXPECT_EQ(back.value().filter.from_ms, 1000);
+    EXPECT_EQ(back.value().filter.to_ms, 2000);
+    EXPECT_EQ(back.value().filter.text, state.filter.text);
+    EXPECT_EQ(back.value().order, Order::kAsc);
+    EXPECT_EQ(back.value().limit, 7u);
+    EXPECT_EQ(back.value().position, state.position);
+  }
 }
 
 }  // namespace
