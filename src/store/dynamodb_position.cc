@@ -14,6 +14,7 @@ constexpr uint8_t kStatsMagic = 0xA2;
 constexpr uint8_t kStateMask = 0x03;
 constexpr uint8_t kUuidId = 0x04;
 constexpr uint8_t kTextTimestamp = 0x08;
+constexpr uint8_t kBoundTag = 0xB0;
 constexpr size_t kMaxIdBytes = 2048;  // DynamoDB's limit for a partition key
 constexpr size_t kMaxTimestampText = 40;
 constexpr int kMaxShards = 64;
@@ -86,7 +87,8 @@ Status Malformed() {
 
 }  // namespace
 
-std::string EncodePosition(WalkKind kind, Order order, const std::vector<ShardCursor>& shards) {
+std::string EncodePosition(WalkKind kind, Order order, const std::vector<ShardCursor>& shards,
+                           const std::optional<WalkBound>& bound) {
   bool all_exhausted = true;
   for (const ShardCursor& c : shards) all_exhausted &= c.state == ShardCursor::State::kExhausted;
   if (all_exhausted) return "";
@@ -121,12 +123,18 @@ std::string EncodePosition(WalkKind kind, Order order, const std::vector<ShardCu
     }
     base = c.after.timestamp_ms;
   }
+  if (bound) {
+    out.push_back(static_cast<char>(kBoundTag));
+    const auto ts = static_cast<uint64_t>(bound->timestamp_ms);
+    PutVarint(&out, (ts << 1) ^ (0 - (ts >> 63)));
+    out.push_back(static_cast<char>(bound->shard));
+  }
   return out;
 }
 
 Result<std::vector<ShardCursor>> DecodePosition(std::string_view position, WalkKind kind,
                                                 Order order, int index_shards, int64_t from_ms,
-                                                int64_t to_ms) {
+                                                int64_t to_ms, std::optional<WalkBound>* bound) {
   std::vector<ShardCursor> shards(static_cast<size_t>(index_shards));
   if (position.empty()) return shards;
   Reader in(position);
@@ -187,7 +195,17 @@ Result<std::vector<ShardCursor>> DecodePosition(std::string_view position, WalkK
     if (c.after.timestamp_ms < from_ms || c.after.timestamp_ms >= to_ms) return Malformed();
     base = c.after.timestamp_ms;
   }
-  if (!in.done()) return Malformed();
+  if (!in.done()) {
+    uint8_t tag, shard;
+    uint64_t zigzag;
+    if (!in.Byte(&tag) || tag != kBoundTag || !in.Varint(&zigzag) || !in.Byte(&shard) ||
+        shard >= index_shards || !in.done()) {
+      return Malformed();
+    }
+    const auto ts = static_cast<int64_t>((zigzag >> 1) ^ (0 - (zigzag & 1)));
+    if (ts < from_ms || ts >= to_ms) return Malformed();
+    if (bound) *bound = WalkBound{ts, shard};
+  }
   return shards;
 }
 

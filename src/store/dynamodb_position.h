@@ -23,6 +23,7 @@
 #define LOGSVC_STORE_DYNAMODB_POSITION_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,12 +43,24 @@ struct ShardCursor {
 
 enum class WalkKind : uint8_t { kSearch, kStats };
 
+// The last entry a search page returned, by its place in the merge order
+// (timestamp, then shard): the next page skips whatever sorts at or before
+// it, so an entry written meanwhile into a shard whose own cursor is behind
+// it never shows on a later page. Encoded after the shards: 0xB0, the
+// timestamp (zigzag varint), the shard (one byte).
+struct WalkBound {
+  int64_t timestamp_ms = 0;
+  int shard = 0;
+  bool operator==(const WalkBound&) const = default;
+};
+
 // The largest position of 64 shards with UUID ids (see above).
 inline constexpr size_t kMaxUuidPositionBytes = 3 + 64 * (1 + 16 + 10);
 
 // `shards` (1..64 of them) as a position. "" when every shard is exhausted:
 // nothing is left to walk.
-std::string EncodePosition(WalkKind kind, Order order, const std::vector<ShardCursor>& shards);
+std::string EncodePosition(WalkKind kind, Order order, const std::vector<ShardCursor>& shards,
+                           const std::optional<WalkBound>& bound = std::nullopt);
 
 // The cursors of `position`, one per shard of `index_shards`; every shard not
 // started for "". kInvalidArgument with a sentence when it is not a position
@@ -56,7 +69,8 @@ std::string EncodePosition(WalkKind kind, Order order, const std::vector<ShardCu
 // there).
 Result<std::vector<ShardCursor>> DecodePosition(std::string_view position, WalkKind kind,
                                                 Order order, int index_shards, int64_t from_ms,
-                                                int64_t to_ms);
+                                                int64_t to_ms,
+                                                std::optional<WalkBound>* bound = nullptr);
 
 }  // namespace logsvc::store::dynamodb
 

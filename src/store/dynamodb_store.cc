@@ -246,14 +246,15 @@ void DynamoDbStore::BatchRequestDone(const std::shared_ptr<Batch>& batch, Status
 }
 
 void DynamoDbStore::Search(StoreQuery query, SearchCallback done) {
-  auto cursors =
-      dynamodb::DecodePosition(query.position, dynamodb::WalkKind::kSearch, query.order,
-                               options_.index_shards, query.filter.from_ms, query.filter.to_ms);
+  std::optional<dynamodb::WalkBound> bound;
+  auto cursors = dynamodb::DecodePosition(query.position, dynamodb::WalkKind::kSearch, query.order,
+                                          options_.index_shards, query.filter.from_ms,
+                                          query.filter.to_ms, &bound);
   if (!cursors.ok()) return done(cursors.status());
   if (!Begin()) return done(Status::Unavailable(std::string(kClosed)));
   const size_t limit = std::clamp<size_t>(query.limit, 1, kMaxSearchLimit);
   auto search = std::make_shared<dynamodb::SearchWalk>(query.filter, query.order, limit,
-                                                       std::move(cursors).value());
+                                                       std::move(cursors).value(), bound);
   StartWalk(std::move(search), std::move(query.filter), query.order, std::move(done));
 }
 

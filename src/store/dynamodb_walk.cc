@@ -18,8 +18,12 @@ ShardCursor After(ItemKey key) { return ShardCursor{State::kAfter, std::move(key
 }  // namespace
 
 SearchWalk::SearchWalk(const Filter& filter, Order order, size_t limit,
-                       std::vector<ShardCursor> start)
-    : filter_(filter), order_(order), limit_(std::max<size_t>(limit, 1)), shards_(start.size()) {
+                       std::vector<ShardCursor> start, std::optional<WalkBound> bound)
+    : filter_(filter),
+      order_(order),
+      limit_(std::max<size_t>(limit, 1)),
+      shards_(start.size()),
+      bound_(bound) {
   const bool nothing = NothingCanMatch(filter_);
   for (size_t s = 0; s < start.size(); ++s) {
     Shard& shard = shards_[s];
@@ -64,6 +68,7 @@ void SearchWalk::Merge() {
     Shard& shard = shards_[static_cast<size_t>(best)];
     Buffered& b = shard.buffer.front();
     shard.last_returned = ItemKey{b.entry.log_id, std::move(b.timestamp), b.entry.timestamp_ms};
+    bound_ = WalkBound{b.entry.timestamp_ms, best};
     found_.push_back(std::move(b.entry));
     shard.buffer.pop_front();
   }
@@ -107,9 +112,18 @@ std::vector<ShardFetch> SearchWalk::NextFetches() {
 
 Status SearchWalk::Add(int shard_index, std::string_view body) {
   Shard& shard = shards_[static_cast<size_t>(shard_index)];
+  const bool asc = order_ == Order::kAsc;
+  // What sorts before the last entry returned was walked already: an item
+  // there was written after its page (the shard's own cursor is behind it).
+  const auto walked = [&](int64_t ts) {
+    if (!bound_ || shard_index == bound_->shard) return false;
+    if (ts != bound_->timestamp_ms)
+      return asc ? ts < bound_->timestamp_ms : ts > bound_->timestamp_ms;
+    return asc ? shard_index < bound_->shard : shard_index > bound_->shard;
+  };
   auto info = VisitQueryResponse(body, [&](const ItemView& v) {
     // Core's matcher decides, whatever DynamoDB's filter left out.
-    if (Matches(filter_, v.timestamp_ms, v.severity, v.message)) {
+    if (!walked(v.timestamp_ms) && Matches(filter_, v.timestamp_ms, v.severity, v.message)) {
       shard.buffer.push_back(Buffered{v.ToEntry(), std::string(v.timestamp)});
     }
   });
@@ -150,7 +164,7 @@ SearchPage SearchWalk::Finish() {
   }
   SearchPage page;
   page.entries = std::make_shared<const std::vector<LogEntry>>(std::move(found_));
-  page.next = EncodePosition(WalkKind::kSearch, order_, cursors);
+  page.next = EncodePosition(WalkKind::kSearch, order_, cursors, bound_);
   return page;
 }
 

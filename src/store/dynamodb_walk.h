@@ -69,7 +69,9 @@ class IndexWalk {
 class SearchWalk final : public IndexWalk {
  public:
   // `start`: one cursor per shard (DecodePosition). limit >= 1.
-  SearchWalk(const Filter& filter, Order order, size_t limit, std::vector<ShardCursor> start);
+  // `bound`: the previous page's last entry (DecodePosition), if any.
+  SearchWalk(const Filter& filter, Order order, size_t limit, std::vector<ShardCursor> start,
+             std::optional<WalkBound> bound = std::nullopt);
 
   std::vector<ShardFetch> NextFetches() override;
   Status Add(int shard, std::string_view body) override;
@@ -98,6 +100,7 @@ class SearchWalk final : public IndexWalk {
   const size_t limit_;
   std::vector<Shard> shards_;
   std::vector<LogEntry> found_;
+  std::optional<WalkBound> bound_;  // the last entry returned, by this page or the one before
   size_t budget_ = kWalkItemBudget;
   int rounds_ = 0;
   size_t read_ = 0;     // items DynamoDB read in this call
