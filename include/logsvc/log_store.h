@@ -99,10 +99,7 @@ class LogStore {
   // acknowledged; the embedded store then stored none (one atomic write),
   // while a remote store may have stored some (DynamoDB has no atomic write
   // of 10,000 items): the caller may send the batch again.
-  virtual void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) {
-    (void)entries;
-    done(Status::Internal("TRANSITIONAL: AppendBatch not implemented by this store"));
-  }
+  virtual void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) = 0;
 
   // The entries matching query.filter, in query.order by timestamp, at most
   // query.limit, starting after query.position. Entries of the same
@@ -115,21 +112,11 @@ class LogStore {
   // `next`. A position this store did not make is kInvalidArgument.
   // The first page of the default query (every entry, newest first, limit
   // kRecentLimit: GET /logs) costs the same at any store size.
-  virtual void Search(StoreQuery query, SearchCallback done) {
-    (void)query;
-    done(Status::Internal("TRANSITIONAL: Search not implemented by this store"));
-  }
+  virtual void Search(StoreQuery query, SearchCallback done) = 0;
 
   // Counts the entries matching query.filter by bucket and severity, with
   // the same bounded work per call as Search.
-  virtual void Stats(StatsQuery query, StatsCallback done) {
-    (void)query;
-    done(Status::Internal("TRANSITIONAL: Stats not implemented by this store"));
-  }
-
-  // TRANSITIONAL (removed once every store has Search): GET /logs.
-  using ListCallback = std::function<void(Result<EntryList>)>;
-  virtual void Recent(size_t limit, ListCallback done) = 0;
+  virtual void Stats(StatsQuery query, StatsCallback done) = 0;
 
   // The entry with this id, or kNotFound.
   virtual void Get(std::string log_id, GetCallback done) = 0;

@@ -253,17 +253,20 @@ void Api::Stats(const Request& req, std::string_view cors, Done done) {
 }
 
 void Api::Recent(std::string_view cors, Done done) {
-  store_.Recent(kRecentLimit, [this, done = std::move(done), cors](Result<EntryList> r) {
-    if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
+  StoreQuery newest;  // every entry, newest first
+  newest.limit = kRecentLimit;
+  store_.Search(std::move(newest), [this, done = std::move(done), cors](Result<SearchPage> page) {
+    if (!page.ok()) return done(WithCors(StoreError(page.status()), cors));
+    const EntryList& list = page.value().entries;
     std::shared_ptr<const std::string> body;
     {
       std::lock_guard lock(recent_mu_);
-      if (recent_list_ == r.value()) body = recent_body_;
+      if (recent_list_ == list) body = recent_body_;
     }
     if (!body) {
-      body = std::make_shared<const std::string>(EntryListBody(*r.value()));
+      body = std::make_shared<const std::string>(EntryListBody(*list));
       std::lock_guard lock(recent_mu_);
-      recent_list_ = r.value();
+      recent_list_ = list;
       recent_body_ = body;
     }
     // Shared, not copied: each connection still writing it holds the same bytes.

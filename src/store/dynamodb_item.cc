@@ -74,7 +74,31 @@ void AppendKey(std::string* out, const ItemKey& key, std::string_view type) {
   out->push_back('}');
 }
 
+// DynamoDB keeps 38 significant digits of a number.
+constexpr size_t kNumberDigits = 38;
+
+// `digits` (a whole number's) followed by as many 9s after the point as
+// DynamoDB keeps: the largest number of that whole part.
+std::string WithNines(std::string digits) {
+  const size_t significant = digits == "0" ? 0 : digits.size();
+  digits.push_back('.');
+  digits.append(kNumberDigits - significant, '9');
+  return digits;
+}
+
 }  // namespace
+
+std::string LowestNumberOf(int64_t from_ms) {
+  // Above 0 a number truncates to from_ms from from_ms on; at or below it,
+  // from just above from_ms - 1 (-0.5 truncates to 0).
+  if (from_ms > 0) return std::to_string(from_ms);
+  return "-" + WithNines(std::to_string(0 - static_cast<uint64_t>(from_ms)));
+}
+
+std::string HighestNumberBefore(int64_t to_ms) {
+  const int64_t last = to_ms - 1;
+  return last >= 0 ? WithNines(std::to_string(last)) : std::to_string(last);
+}
 
 bool ParseTimestampMillis(std::string_view n, int64_t* out) {
   auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), *out);
@@ -142,7 +166,8 @@ std::string QueryIndexRequest(const IndexQuery& q) {
   out += ',';
   AppendField(&out, "IndexName", kIndexName);
   // "type", "timestamp" and "severity" may be DynamoDB reserved words, hence
-  // the placeholders. BETWEEN is inclusive; the range's end is not.
+  // the placeholders. BETWEEN is inclusive, the range's end is not: the
+  // bounds are the numbers whose whole milliseconds are in the range.
   out +=
       ",\"KeyConditionExpression\":\"#t = :t AND #ts BETWEEN :from AND :last\","
       "\"ExpressionAttributeNames\":{\"#t\":\"type\",\"#ts\":\"timestamp\"";
@@ -157,9 +182,9 @@ std::string QueryIndexRequest(const IndexQuery& q) {
   out += "},\"ExpressionAttributeValues\":{";
   AppendAttr(&out, ":t", "S", q.type);
   out += ',';
-  AppendAttr(&out, ":from", "N", std::to_string(q.from_ms));
+  AppendAttr(&out, ":from", "N", LowestNumberOf(q.from_ms));
   out += ',';
-  AppendAttr(&out, ":last", "N", std::to_string(q.to_ms - 1));
+  AppendAttr(&out, ":last", "N", HighestNumberBefore(q.to_ms));
   for (size_t i = 0; i < unwanted.size(); ++i) {
     out += ',';
     AppendAttr(&out, ":x" + std::to_string(i), "S", unwanted[i]);

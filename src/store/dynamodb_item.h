@@ -56,6 +56,14 @@ Result<std::string> ParseBatchWriteItemResponse(std::string_view body);
 // "1.7063568E12". False if it is not a number within ±9e18.
 bool ParseTimestampMillis(std::string_view number, int64_t* out);
 
+// The bounds of the key condition on timestamp for [from_ms, to_ms): the
+// least and the greatest number DynamoDB can hold whose whole milliseconds
+// (ParseTimestampMillis) are in the range. Another writer's 1000.5 is at
+// millisecond 1000, so it is found in [1000, 1001) as Matches says it is;
+// for whole numbers they are from_ms and to_ms - 1 ("1999.99...9").
+std::string LowestNumberOf(int64_t from_ms);
+std::string HighestNumberBefore(int64_t to_ms);
+
 // The key of an item in TimestampIndex, without its partition (`type`, which
 // the shard gives): the table key, logId and timestamp.
 struct ItemKey {
@@ -69,7 +77,7 @@ struct ItemKey {
 
 // One page of one index partition, in time order (oldest first for kAsc),
 // restricted by key condition to timestamps in [from_ms, to_ms) (from_ms <
-// to_ms), at most `limit` items read.
+// to_ms; see LowestNumberOf), at most `limit` items read.
 struct IndexQuery {
   std::string_view table;
   std::string_view type;  // the partition

@@ -327,18 +327,6 @@ void DynamoDbStore::Drive(std::shared_ptr<Walk> walk) {
   }
 }
 
-void DynamoDbStore::Recent(size_t limit, ListCallback done) {
-  StoreQuery query;
-  query.limit = limit;
-  Search(std::move(query), [done = std::move(done)](Result<SearchPage> r) {
-    if (r.ok()) {
-      done(std::move(r.value().entries));
-    } else {
-      done(r.status());
-    }
-  });
-}
-
 void DynamoDbStore::Get(std::string log_id, GetCallback done) {
   // Every id logsvc or the original hands out is a 36-character UUID; a key
   // over DynamoDB's 2048-byte limit cannot exist, so it is not asked about.

@@ -19,6 +19,9 @@
 // first page costs what it did); later ones for as many as the matches seen so
 // far in this call suggest it needs (rate of matches among items read),
 // with a quarter more, split over the shards still open.
+// Memory: one round's answers (DynamoDB: at most 1 MB each) and, per shard,
+// the matches read and not yet returned, at most the entries still wanted
+// (the rest is dropped and read again later).
 #ifndef LOGSVC_STORE_DYNAMODB_WALK_H_
 #define LOGSVC_STORE_DYNAMODB_WALK_H_
 

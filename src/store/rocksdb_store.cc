@@ -666,16 +666,6 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
   for (size_t i = 0; i < batch.size(); ++i) Report(batch[i], nullptr, std::move(ids[i]));
 }
 
-void RocksDbStore::Recent(size_t limit, ListCallback done) {
-  if (closed_) return done(Status::Unavailable("the store is closed"));
-  EntryList entries;
-  {
-    std::lock_guard lock(window_mu_);
-    entries = window_.Newest(limit);
-  }
-  done(std::move(entries));
-}
-
 namespace {
 
 bool IsDefaultFirstPage(const StoreQuery& q) {

@@ -8,9 +8,10 @@
 // logs that are zero-filled before use (store/zeroed_wal_file_system.h).
 // (Several writer threads with RocksDB's pipelined writes measured 10% slower
 // here: they compete with the I/O threads for cores.)
-// Reads: Recent() is served from an in-memory window of the newest entries (no
-// I/O); Get() decrypts the id into the entry's key and reads it on a small
-// reader pool.
+// Reads: the first page of the default search (GET /logs) comes from an
+// in-memory window of the newest entries (no I/O); other searches and stats
+// read the search index (docs/storage.md) on a small reader pool, as Get()
+// does, which decrypts the id into the entry's key and reads that key.
 //
 // Health (Healthy(), and whether Append is taken): the writer thread checks,
 // before each batch and at least once a second,
@@ -89,10 +90,9 @@ class RocksDbStore final : public LogStore {
   void Append(LogEntry entry, AppendCallback done) override;
   void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) override;
   // Budgets: store/index_search.h. The default query's first page (GET
-  // /logs) comes from memory, as Recent() does.
+  // /logs) comes from memory.
   void Search(StoreQuery query, SearchCallback done) override;
   void Stats(StatsQuery query, StatsCallback done) override;
-  void Recent(size_t limit, ListCallback done) override;
   void Get(std::string log_id, GetCallback done) override;
   bool Healthy() const override;
 

@@ -18,6 +18,9 @@ given in brackets):
     "drop"      close the connection without an answer [forwarded]
     "stall"     answer nothing and keep the connection open until release()
                 or close() [not forwarded]
+    "unprocessed"  (BatchWriteItem) forward the first half of its items only, and
+                answer 200 with the rest as UnprocessedItems, as DynamoDB does when
+                it throttles part of a batch [forwarded: that half]
 The engine being unreachable from the proxy closes the client's connection too.
 """
 
@@ -45,7 +48,8 @@ ERROR_REPLIES = {
                    "Consider increasing your provisioning level with the UpdateTable API. "
                    "(injected by the test proxy)"}),
 }
-FORWARD_BY_DEFAULT = {"error500": True, "throttle": False, "drop": True, "stall": False}
+FORWARD_BY_DEFAULT = {"error500": True, "throttle": False, "drop": True, "stall": False,
+                      "unprocessed": True}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "te",
               "trailer", "upgrade", "proxy-connection"}
 
@@ -65,6 +69,7 @@ class Request:
         self.action = None      # None (relayed), or the injected action
         self.forwarded = False
         self.status = None      # the status the client got (None: no answer)
+        self.reply_body = None  # the body the client got
         self.time = time.monotonic()
 
     def header(self, name):
@@ -73,6 +78,9 @@ class Request:
 
     def json(self):
         return json.loads(self.body.decode("utf-8"))
+
+    def reply_json(self):
+        return json.loads(self.reply_body.decode("utf-8"))
 
     def __repr__(self):
         return "<%s %s action=%s status=%s>" % (self.method, self.target or self.path,
@@ -184,11 +192,15 @@ class FaultProxy:
                 with self._lock:
                     self._seen.append(request)
                 reply = None
+                forwarded_request, unprocessed = request, None
+                if action == "unprocessed":
+                    forwarded_request, unprocessed = _split_batch(request)
+                    forward = forwarded_request is not None
                 if forward:
                     try:
                         if upstream is None:
                             upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
-                        reply = _forward(upstream, request)
+                        reply = _forward(upstream, forwarded_request)
                     except (OSError, http.client.HTTPException):
                         # The engine is gone, or closed its keep-alive connection: one
                         # fresh try, then the client sees its connection close.
@@ -196,7 +208,7 @@ class FaultProxy:
                         upstream = None
                         try:
                             upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
-                            reply = _forward(upstream, request)
+                            reply = _forward(upstream, forwarded_request)
                         except (OSError, http.client.HTTPException):
                             return
                     request.forwarded = True
@@ -213,7 +225,11 @@ class FaultProxy:
                     headers = [("Content-Type", "application/x-amz-json-1.0"),
                                ("x-amzn-RequestId", "INJECTED" + "0" * 44)]
                     reply = (status, reason, headers, body)
+                if action == "unprocessed" and (reply is None or reply[0] == 200):
+                    body = json.dumps({"UnprocessedItems": unprocessed}).encode()
+                    reply = (200, "OK", [("Content-Type", "application/x-amz-json-1.0")], body)
                 request.status = reply[0]
+                request.reply_body = reply[3]
                 client.sendall(_encode_reply(*reply))
                 if (request.header("Connection") or "").lower() == "close":
                     return
@@ -270,6 +286,22 @@ def _read_request(rfile):
     else:
         body = rfile.read(int(lower.get("content-length", "0")))
     return Request(method, path, headers, body)
+
+
+def _split_batch(request):
+    """A BatchWriteItem `request` cut in two: a copy with the first half of each
+    table's items (None if that is nothing), and the rest, as UnprocessedItems."""
+    items = request.json()["RequestItems"]
+    kept, rest = {}, {}
+    for table, writes in items.items():
+        half = len(writes) // 2
+        if half:
+            kept[table] = writes[:half]
+        rest[table] = writes[half:]
+    if not kept:
+        return None, rest
+    body = json.dumps({"RequestItems": kept}).encode()
+    return Request(request.method, request.path, request.headers, body), rest
 
 
 def _forward(upstream, request):

@@ -172,7 +172,7 @@ BAD_BODIES = [
     ("lone surrogate escape", b'{"severity":"info","message":"a\\ud800b"}'),
     ("byte order mark", b'\xef\xbb\xbf{"severity":"info","message":"x"}'),
     # Not an object.
-    ("array", b'[{"severity":"info","message":"x"}]'),
+    ("array of a bad entry", b'[{"severity":"info","message":""}]'),
     ("string", b'"info"'),
     ("number", b"42"),
     ("null", b"null"),
@@ -252,7 +252,8 @@ class BadRequestTest(LogsvcTestCase):
     def test_400_replies_say_why(self):
         expectations = [
             (b"{", "JSON"),
-            (b"[]", "object"),
+            (b"[]", "empty"),
+            (b"[7]", "object"),
             (b'{"message":"x"}', "severity"),
             (b'{"severity":"info"}', "message"),
             (b'{"severity":"info","message":7}', "string"),

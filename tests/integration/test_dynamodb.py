@@ -15,12 +15,15 @@ timings) are printed on stderr as lines starting with "MEASURED".
 
 import collections
 import http.client
+import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
+import urllib.parse
 import uuid
 
 from dynamo_proxy import FaultProxy, sigv4_problems
@@ -527,6 +530,376 @@ class RetryTest(DynamoTestCase):
                                                RECOVER_WITHIN,
                                                body={"severity": "info", "message": "written"})
                 self.assertEqual([i["message"] for i in self.scan(table)], ["written"])
+
+
+def shard_of(log_id, shards):
+    """The index shard logsvc puts an entry in (store/dynamodb_item.cc ShardOf: FNV-1a)."""
+    h = 2166136261
+    for byte in log_id.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return 0 if shards <= 1 else h % shards
+
+
+def partition(shard):
+    return "LOG" if shard == 0 else "LOG#%d" % shard
+
+
+class SearchTestCase(DynamoTestCase):
+    """Helpers for the DynamoDB-specific search tests (the answers every store gives
+    are the contract suite's; these look at shards, positions and DynamoDB requests)."""
+
+    def batch(self, server, entries):
+        """POST /logs with a JSON array; the new ids, in order."""
+        reply = server.request("POST", "/logs", entries)
+        body = self.assertJsonReply(reply, 201, {"statusCode", "count", "logIds"})
+        self.assertEqual(body["count"], len(entries))
+        return body["logIds"]
+
+    def search(self, server, path="/logs", **params):
+        reply = server.request("GET", path + "?" + urllib.parse.urlencode(params))
+        return self.assertJsonReply(reply, 200)
+
+    def walk(self, server, max_pages=1000, **params):
+        """Follows `next` from the first page: (entries in order, pages)."""
+        body = self.search(server, **params)
+        entries, pages = list(body["logs"]), 1
+        while body["next"] is not None:
+            self.assertLess(pages, max_pages, "no last page")
+            body = self.search(server, cursor=body["next"])
+            entries += body["logs"]
+            pages += 1
+        return entries, pages
+
+    def shards_of(self, table):
+        """logId -> the index shard its item is in (from its `type`)."""
+        out = {}
+        for item in self.scan(table):
+            t = item["type"]
+            out[item["logId"]] = 0 if t == "LOG" else int(t.split("#")[1])
+        return out
+
+    def assertInStoreOrder(self, entries, shards, order):
+        """The documented order: by timestamp, then by shard index (newest first:
+        both reversed); no entry twice."""
+        ids = [e["logId"] for e in entries]
+        self.assertEqual(len(set(ids)), len(ids), "an entry twice")
+        keys = [(e["timestamp"], shards[e["logId"]]) for e in entries]
+        self.assertEqual(keys, sorted(keys, reverse=(order == "desc")))
+
+    def read_units(self, requests):
+        """The read units DynamoDB said the Queries cost (ReturnConsumedCapacity)."""
+        return sum(r.reply_json().get("ConsumedCapacity", {}).get("CapacityUnits", 0)
+                   for r in requests)
+
+
+class SearchPagesTest(SearchTestCase):
+    """Following cursors over 1 and 8 index shards walks every entry once, in one
+    order (timestamp, shard, DynamoDB's order) kept across page sizes and both orders."""
+
+    def test_pages_walk_every_entry_once_in_one_order(self):
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                table = self.new_table()
+                server = self.start_dynamo(table, shards=shards)
+                base = now_ms() - 3_600_000
+                sent = [{"severity": "error" if i % 10 == 0 else ("warning", "info")[i % 2],
+                         "message": "entry %d %s" % (i, "alpha" if i % 3 == 0 else "beta"),
+                         "timestamp": base + i % 40}  # ten entries a millisecond
+                        for i in range(400)]
+                ids = self.batch(server, sent)
+                by_id = dict(zip(ids, sent))
+                where = self.shards_of(table)
+                self.assertEqual(sorted(where), sorted(ids))
+
+                walks = {}
+                for order in ("desc", "asc"):
+                    for limit in (7, 100):
+                        entries, pages = self.walk(server, order=order, limit=limit)
+                        self.assertEqual(sorted(e["logId"] for e in entries), sorted(ids))
+                        self.assertInStoreOrder(entries, where, order)
+                        for e in entries:
+                            self.assertEqual(e["timestamp"], by_id[e["logId"]]["timestamp"])
+                        walks[order, limit] = [e["logId"] for e in entries]
+                        self.assertGreaterEqual(pages, 400 // limit)
+                # One order: whatever the page size, and newest first is its reverse.
+                self.assertEqual(walks["desc", 7], walks["desc", 100])
+                self.assertEqual(walks["asc", 7], walks["asc", 100])
+                self.assertEqual(walks["desc", 7], list(reversed(walks["asc", 7])))
+
+                # Filtered walks: the matching entries, in that same order.
+                full = walks["desc", 100]
+                for params, want in [
+                        ({"severity": "error"}, lambda e: e["severity"] == "error"),
+                        ({"q": "alpha"}, lambda e: "alpha" in e["message"].split()),
+                        ({"severity": "warning,ERROR", "q": "-alpha",
+                          "from": str(base + 10), "to": str(base + 25)},
+                         lambda e: e["severity"] != "info" and "alpha" not in e["message"]
+                         and base + 10 <= e["timestamp"] < base + 25)]:
+                    entries, _ = self.walk(server, limit=9, **params)
+                    self.assertEqual([e["logId"] for e in entries],
+                                     [i for i in full if want(by_id[i])], params)
+
+                # Stats over the same range add up to the entries.
+                stats = self.search(server, "/logs/stats", **{
+                    "from": str(base), "to": str(base + 40), "step": "1s"})
+                self.assertIsNone(stats["next"])
+                self.assertEqual(stats["total"], 400)
+                self.assertEqual(sum(b["severity"]["error"] for b in stats["buckets"]), 40)
+
+
+class SearchPositionTest(SearchTestCase):
+    """What the store asks DynamoDB, seen through the proxy."""
+
+    def test_shard_positions_resume_with_exclusive_start_key(self):
+        table = self.new_table()
+        proxy = self.proxy()
+        server = self.start_dynamo(table, endpoint=proxy.endpoint, shards=8)
+        base = now_ms() - 60_000
+        ids = self.batch(server, [{"severity": "info", "message": "m %d" % i,
+                                   "timestamp": base + i // 3} for i in range(300)])
+        where = self.shards_of(table)
+
+        before = len(proxy.requests("Query"))
+        page1 = self.search(server, limit=20)
+        queries = proxy.requests("Query")[before:]
+        # One Query of Limit 20 per shard, each from the range's end: Recent()'s cost.
+        self.assertEqual(sorted(q.json()["ExpressionAttributeValues"][":t"]["S"]
+                                for q in queries), sorted(partition(s) for s in range(8)))
+        for q in queries:
+            body = q.json()
+            self.assertEqual(body["Limit"], 20)
+            self.assertNotIn("ExclusiveStartKey", body)
+            self.assertIs(body["ScanIndexForward"], False)
+            self.assertEqual(body["IndexName"], "TimestampIndex")
+        self.assertEqual(len(page1["logs"]), 20)
+
+        # Page 2 starts each shard after the last entry page 1 took from it; a
+        # shard page 1 took nothing from is read again from the start (the
+        # entries read but not returned are returned later, never skipped).
+        last = {}
+        for e in page1["logs"]:
+            last[where[e["logId"]]] = e
+        before = len(proxy.requests("Query"))
+        page2 = self.search(server, cursor=page1["next"])
+        queries = proxy.requests("Query")[before:]
+        self.assertEqual(len(queries), 8)
+        for q in queries:
+            body = q.json()
+            shard = 0 if body["ExpressionAttributeValues"][":t"]["S"] == "LOG" else int(
+                body["ExpressionAttributeValues"][":t"]["S"].split("#")[1])
+            if shard in last:
+                self.assertEqual(body["ExclusiveStartKey"], {
+                    "logId": {"S": last[shard]["logId"]},
+                    "timestamp": {"N": str(last[shard]["timestamp"])},
+                    "type": {"S": partition(shard)}}, shard)
+            else:
+                self.assertNotIn("ExclusiveStartKey", body)
+        got = [e["logId"] for e in page1["logs"] + page2["logs"]]
+        self.assertEqual(len(set(got)), 40)
+        self.assertLessEqual(set(got), set(ids))
+
+    def test_read_units_per_page(self):
+        """(b) a page of the default query; (a) severity=error newest 100 at 1% errors.
+        Measured with DynamoDB's own accounting (ReturnConsumedCapacity, dynalite's)."""
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                table = self.new_table()
+                proxy = self.proxy()
+                server = self.start_dynamo(table, endpoint=proxy.endpoint, shards=shards,
+                                           args=["--max-body-bytes", str(8 << 20)])
+                base = now_ms() - 3_600_000
+                # 10,000 entries, 1% errors, messages of about 80 bytes.
+                for start in range(0, 10000, 5000):
+                    self.batch(server, [{
+                        "severity": "error" if i % 100 == 37 else "info",
+                        "message": ("request %06d served in %d ms by worker %d for client "
+                                    "10.0.%d.%d path /api/v1/items" % (i, i % 97, i % 7,
+                                                                       i % 255, i % 13)),
+                        "timestamp": base + i * 300} for i in range(start, start + 5000)])
+                for name, params, want in [("(b) default query, limit 100", {"limit": 100}, 100),
+                                           ("(a) severity=error, newest 100", {"severity": "error"},
+                                            100)]:
+                    before = len(proxy.requests("Query"))
+                    body = self.search(server, **params)
+                    queries = proxy.requests("Query")[before:]
+                    self.assertEqual(len(body["logs"]), want)
+                    items = sum(q.reply_json()["ScannedCount"] for q in queries)
+                    units = self.read_units(queries)
+                    measured("read units of a page, %s, %d shards" % (name, shards),
+                             "%.1f units, %d Queries, %d items read" % (units, len(queries), items))
+                    if name.startswith("(b)"):
+                        self.assertEqual(len(queries), shards)
+                        self.assertEqual(items, 100 * shards)
+                    else:
+                        self.assertLessEqual(items, 14000)
+                        self.assertLessEqual(len(queries), 8 * shards)
+
+    def test_budget_hit_returns_next(self):
+        """A search that matches almost nothing stops at its budget (here: 8 rounds of
+        Queries, each cut at 1 MB) with an empty page and a `next`, and goes on."""
+        table = self.new_table()
+        proxy = self.proxy()
+        server = self.start_dynamo(table, endpoint=proxy.endpoint, shards=1)
+        base = now_ms() - 3_600_000
+        filler = " ".join(["filler"] * 1300)  # ~9 KB: about 110 items fill 1 MB
+        for start in range(0, 1000, 100):
+            entries = [{"severity": "info", "message": "%d %s" % (i, filler),
+                        "timestamp": base + i} for i in range(start, start + 100)]
+            if start == 0:
+                entries[0]["message"] = "needle " + filler  # the oldest entry
+            self.batch(server, entries)
+        before = len(proxy.requests("Query"))
+        page = self.search(server, q="needle")
+        queries = proxy.requests("Query")[before:]
+        self.assertEqual(page["logs"], [])
+        self.assertIsNotNone(page["next"], "a page at its budget must have a next")
+        self.assertEqual(len(queries), 8)  # kWalkRounds
+        measured("a page at its budget (1 shard, 9 KB items)", "%d items read in %d Queries"
+                 % (sum(q.reply_json()["ScannedCount"] for q in queries), len(queries)))
+        entries, pages = self.walk(server, q="needle")
+        self.assertEqual([e["message"] for e in entries], ["needle " + filler])
+        self.assertGreaterEqual(pages, 2)
+
+    def test_cursor_of_another_shard_count_is_400(self):
+        table = self.new_table()
+        eight = self.start_dynamo(table, shards=8)
+        self.batch(eight, [{"severity": "info", "message": "x %d" % i} for i in range(30)])
+        page = self.search(eight, limit=5)
+        one = self.start_dynamo(table, shards=1)
+        reply = one.request("GET", "/logs?cursor=" + page["next"])
+        self.assertErrorReply(reply, 400)
+        self.assertIn("does not fit this table's 1 index shards", reply.json()["error"])
+        self.assertJsonReply(eight.request("GET", "/logs?cursor=" + page["next"]), 200)
+
+
+class SearchOriginalItemsTest(SearchTestCase):
+    """Items written by the AWS SDK as the original Python functions write them (and
+    by other writers) are found by time, severity and words, and paged exactly."""
+
+    def test_found_by_time_severity_and_words(self):
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                table = self.new_table()
+                base = now_ms() - 600_000
+                written = dynamo(self.engine().endpoint, "put-original", table, [
+                    {"severity": "ERROR", "message": "Payment gateway timeout for order 17",
+                     "timestamp": base},
+                    {"severity": "Warning", "message": "Disk almost full on /var",
+                     "timestamp": base + 10},
+                    {"severity": "info", "message": "User login OK", "timestamp": base + 20},
+                    {"severity": "error", "message": "timeout talking to db", "timestamp": base + 30},
+                ])
+                # Another writer: an upper-case severity, a number with a fraction.
+                odd = str(uuid.uuid4())
+                dynamo(self.engine().endpoint, "put-item", table, json.dumps({
+                    "logId": {"S": odd}, "timestamp": {"N": "%d.5" % (base + 30)},
+                    "datetime": {"S": "x"}, "severity": {"S": "ERROR"},
+                    "message": {"S": "TIMEOUT again"}, "type": {"S": "LOG"}}))
+                server = self.start_dynamo(table, shards=shards)
+                ours = self.batch(server, [{"severity": "error", "message": "our timeout",
+                                            "timestamp": base + 30}])
+                ids = [w["logId"] for w in written]
+
+                def found(**params):
+                    entries, _ = self.walk(server, limit=1, **params)
+                    return [e["logId"] for e in entries]
+
+                everything = found()
+                self.assertEqual(sorted(everything), sorted(ids + [odd] + ours))
+                self.assertEqual(found(severity="error"),
+                                 [i for i in everything if i in {ids[0], ids[3], odd, ours[0]}])
+                self.assertEqual(sorted(found(q="timeout")), sorted([ids[0], ids[3], odd, ours[0]]))
+                self.assertEqual(found(q="disk full"), [ids[1]])
+                self.assertEqual(found(**{"from": str(base + 10), "to": str(base + 21)}),
+                                 [ids[2], ids[1]])
+                # Three entries in one millisecond (one of them at .5), each page one entry.
+                same_ms = found(**{"from": str(base + 30), "to": str(base + 31)})
+                self.assertEqual(sorted(same_ms), sorted([ids[3], odd, ours[0]]))
+                asc, _ = self.walk(server, limit=1, order="asc",
+                                   **{"from": str(base + 30), "to": str(base + 31)})
+                self.assertEqual([e["logId"] for e in asc], list(reversed(same_ms)))
+                entry = [e for e in self.walk(server, q="again")[0]][0]
+                self.assertEqual((entry["timestamp"], entry["severity"]), (base + 30, "error"))
+
+
+class BatchTest(SearchTestCase):
+    """AppendBatch: BatchWriteItem, 25 items a request, 8 in flight, unprocessed
+    items sent again, failures a 503."""
+
+    def test_items_as_put_item_writes_them(self):
+        for shards in (1, 8):
+            with self.subTest(shards=shards):
+                table = self.new_table()
+                proxy = self.proxy()
+                server = self.start_dynamo(table, endpoint=proxy.endpoint, shards=shards)
+                base = now_ms() - 86_400_000
+                sent = [{"severity": ("info", "warning", "error")[i % 3],
+                         "message": "batch entry %d \u00e9" % i, "timestamp": base + i}
+                        for i in range(60)]
+                ids = self.batch(server, sent)
+                self.assertEqual(len(proxy.requests("BatchWriteItem")), 3)  # 25 + 25 + 10
+                self.assertEqual(proxy.requests("PutItem"), [])
+                items = {i["logId"]["S"]: i for i in self.scan(table, typed=True)}
+                self.assertEqual(sorted(items), sorted(ids))
+                for log_id, e in zip(ids, sent):
+                    self.assertEqual(items[log_id], {
+                        "logId": {"S": log_id},
+                        "timestamp": {"N": str(e["timestamp"])},
+                        "datetime": {"S": iso8601_ms(e["timestamp"])},
+                        "severity": {"S": e["severity"]},
+                        "message": {"S": e["message"]},
+                        "type": {"S": partition(shard_of(log_id, shards))},
+                    })
+
+    def test_unprocessed_items_are_sent_again(self):
+        table = self.new_table()
+        proxy = self.proxy()
+        server = self.start_dynamo(table, endpoint=proxy.endpoint, shards=8)
+        proxy.fail("BatchWriteItem", "unprocessed", count=4)
+        ids = self.batch(server, [{"severity": "info", "message": "u %d" % i}
+                                  for i in range(60)])
+        self.assertEqual(proxy.pending(), 0)
+        requests = proxy.requests("BatchWriteItem")
+        measured("BatchWriteItem requests for 60 entries with 4 answered half unprocessed",
+                 len(requests))
+        self.assertGreaterEqual(len(requests), 5)
+        self.assertEqual(sorted(i["logId"] for i in self.scan(table)), sorted(ids))
+
+    def test_requests_in_flight_are_bounded(self):
+        table = self.new_table()
+        proxy = self.proxy()
+        server = self.start_dynamo(table, endpoint=proxy.endpoint, shards=8)
+        proxy.fail("BatchWriteItem", "stall", count=8)
+        result = {}
+
+        def post():
+            result["reply"] = server.request(
+                "POST", "/logs", [{"severity": "info", "message": "f %d" % i} for i in range(500)])
+
+        thread = threading.Thread(target=post)
+        thread.start()
+        time.sleep(1.0)  # the stalled requests time out after 2 s, then are retried
+        self.assertEqual(len(proxy.requests("BatchWriteItem")), 8)
+        thread.join(30)
+        body = self.assertJsonReply(result["reply"], 201)
+        self.assertEqual(len(body["logIds"]), 500)
+        self.assertEqual(sorted(i["logId"] for i in self.scan(table)), sorted(body["logIds"]))
+
+    def test_failure_is_503_then_recovers(self):
+        table = self.new_table()
+        proxy = self.proxy()
+        server = self.start_dynamo(table, endpoint=proxy.endpoint, shards=8)
+        proxy.fail("BatchWriteItem", "error500", count=10 ** 6, forward=False)
+        reply, secs = self.timed(server, "POST", "/logs",
+                                 [{"severity": "info", "message": "b %d" % i} for i in range(100)])
+        self.assertAnswered(reply, secs, "a batch with BatchWriteItem always failing")
+        self.assertErrorReply(reply, 503)
+        measured("batch of 100 with BatchWriteItem always failing -> 503", "%.3f s" % secs)
+        self.assertEqual(self.scan(table), [])
+        proxy.clear()
+        secs, reply = self.wait_for_status(server, "POST", "/logs", 201, {503}, RECOVER_WITHIN,
+                                           body=[{"severity": "info", "message": "ok"}])
+        self.assertEqual([i["message"] for i in self.scan(table)], ["ok"])
 
 
 class ConfigurationTest(DynamoTestCase):

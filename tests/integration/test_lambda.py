@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 import uuid
 import zipfile
 
@@ -72,10 +73,12 @@ def five_fields(item):
 _template = None
 
 
-def url_event(method, path, body=None, base64_encoded=False, headers=None):
+def url_event(method, path, body=None, base64_encoded=False, headers=None, query=""):
     """A Function URL event (payload format 2.0): AWS's sample with this method,
-    path (rawPath and requestContext.http.path), body (absent when None) and
-    `headers` added (names lower-case, as Lambda passes them)."""
+    path (rawPath and requestContext.http.path), query string (the sample's own,
+    parameter1=..., is replaced: read_recent searches with the parameters it
+    gets, and refuses unknown ones), body (absent when None) and `headers`
+    added (names lower-case, as Lambda passes them)."""
     global _template
     if _template is None:
         if not os.path.isfile(EVENT_TEMPLATE):
@@ -88,6 +91,11 @@ def url_event(method, path, body=None, base64_encoded=False, headers=None):
     event["rawPath"] = path
     event["requestContext"]["http"]["method"] = method
     event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = query
+    if query:
+        event["queryStringParameters"] = dict(urllib.parse.parse_qsl(query))
+    else:
+        event.pop("queryStringParameters", None)
     if body is None:
         event.pop("body", None)
         event["isBase64Encoded"] = False

@@ -181,7 +181,8 @@ TEST(DynamoDbItem, QueryIndexRequest) {
   EXPECT_EQ(values.size(), 3u) << body;
   EXPECT_EQ(Attr(values, ":t", "S"), "LOG#3");
   EXPECT_EQ(Attr(values, ":from", "N"), "1000");
-  EXPECT_EQ(Attr(values, ":last", "N"), "1999");  // to_ms is exclusive, BETWEEN is not
+  // to_ms is exclusive, BETWEEN is not: up to the last number of millisecond 1999.
+  EXPECT_EQ(Attr(values, ":last", "N"), "1999." + std::string(34, '9'));
   bool forward = true;
   ASSERT_FALSE(doc["ScanIndexForward"].get(forward)) << body;
   EXPECT_FALSE(forward);
@@ -202,8 +203,28 @@ TEST(DynamoDbItem, QueryIndexRequest) {
   ASSERT_FALSE(doc["ScanIndexForward"].get(forward)) << asc;
   EXPECT_TRUE(forward);
   ASSERT_FALSE(doc["ExpressionAttributeValues"].get(values));
-  EXPECT_EQ(Attr(values, ":from", "N"), "-62167219200000");
-  EXPECT_EQ(Attr(values, ":last", "N"), "253402300799999");
+  EXPECT_EQ(Attr(values, ":from", "N"), "-62167219200000." + std::string(24, '9'));
+  EXPECT_EQ(Attr(values, ":last", "N"), "253402300799999." + std::string(23, '9'));
+}
+
+TEST(DynamoDbItem, KeyConditionBoundsHoldEveryNumberOfTheRange) {
+  // The numbers whose whole milliseconds (truncated) are in [from, to), with
+  // DynamoDB's 38 significant digits.
+  EXPECT_EQ(LowestNumberOf(5), "5");
+  EXPECT_EQ(LowestNumberOf(1706356800000), "1706356800000");
+  EXPECT_EQ(LowestNumberOf(0), "-0." + std::string(38, '9'));   // -0.5 is millisecond 0
+  EXPECT_EQ(LowestNumberOf(-5), "-5." + std::string(37, '9'));  // -5.5 is -5
+  EXPECT_EQ(HighestNumberBefore(2000), "1999." + std::string(34, '9'));
+  EXPECT_EQ(HighestNumberBefore(1), "0." + std::string(38, '9'));
+  EXPECT_EQ(HighestNumberBefore(0), "-1");  // -0.5 is 0, not before 0
+  EXPECT_EQ(HighestNumberBefore(-5), "-6");
+  // Every bound is a number ParseTimestampMillis reads, in the range it bounds
+  // (or, past the point, on its edge).
+  for (int64_t ms : {int64_t{-5}, int64_t{0}, int64_t{1}, int64_t{1706356800000}}) {
+    int64_t v = 0;
+    ASSERT_TRUE(ParseTimestampMillis(LowestNumberOf(ms), &v)) << ms;
+    ASSERT_TRUE(ParseTimestampMillis(HighestNumberBefore(ms + 1), &v)) << ms;
+  }
 }
 
 TEST(DynamoDbItem, QueryIndexRequestStartsAfterTheKey) {

@@ -127,10 +127,16 @@ TEST(DynamoDbPosition, KeysOutsideTheRangeAreRefused) {
     ASSERT_FALSE(r.ok()) << ts;
     EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
   }
-  const std::string text = EncodePosition(
-      WalkKind::kSearch, Order::kDesc,
-      {ShardCursor{State::kAfter, ItemKey{Id(1), std::to_string(kTo - 1) + ".5", kTo - 1}}});
-  EXPECT_FALSE(Decode(text, 1).ok());  // past kTo - 1, the last instant BETWEEN takes
+  // Another writer's fractions: by their whole millisecond, as the key condition.
+  auto fraction = [](int64_t ms) {
+    return EncodePosition(
+        WalkKind::kSearch, Order::kDesc,
+        {ShardCursor{State::kAfter, ItemKey{Id(1), std::to_string(ms) + ".5", ms}}});
+  };
+  EXPECT_TRUE(Decode(fraction(kTo - 1), 1).ok());
+  EXPECT_TRUE(Decode(fraction(kFrom), 1).ok());
+  EXPECT_FALSE(Decode(fraction(kTo), 1).ok());
+  EXPECT_FALSE(Decode(fraction(kFrom - 1), 1).ok());
 }
 
 TEST(DynamoDbPosition, EveryTruncationAndExtensionIsRefused) {

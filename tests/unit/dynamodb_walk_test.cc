@@ -30,11 +30,9 @@ struct Item {
   std::string message;
   int shard = 0;
 
-  int64_t ms() const {
-    int64_t v = 0;
-    EXPECT_TRUE(ParseTimestampMillis(timestamp, &v));
-    return v;
-  }
+  int64_t millis = 0;  // its whole milliseconds, as the store reads them
+
+  int64_t ms() const { return millis; }
 };
 
 // DynamoDB's order within a partition: by sort key, then by the table key.
@@ -71,6 +69,7 @@ class FakeIndex {
 
   void Put(Item item) {
     item.value = std::stod(item.timestamp);
+    EXPECT_TRUE(ParseTimestampMillis(item.timestamp, &item.millis)) << item.timestamp;
     shards_[static_cast<size_t>(item.shard)].push_back(std::move(item));
     sorted_ = false;
   }
@@ -86,8 +85,8 @@ class FakeIndex {
     EXPECT_LE(fetch.limit, kMaxQueryLimit);
     std::vector<const Item*> range;
     for (const Item& item : shards_[static_cast<size_t>(fetch.shard)]) {
-      if (item.value >= static_cast<double>(filter.from_ms) &&
-          item.value <= static_cast<double>(filter.to_ms - 1)) {
+      // The key condition: whole milliseconds in the range.
+      if (item.ms() >= filter.from_ms && item.ms() < filter.to_ms) {
         range.push_back(&item);
       }
     }
@@ -96,9 +95,9 @@ class FakeIndex {
     if (fetch.start) {
       const double start = std::stod(fetch.start->timestamp);
       // DynamoDB refuses a start key outside the key condition.
-      EXPECT_GE(start, static_cast<double>(filter.from_ms));
-      EXPECT_LE(start, static_cast<double>(filter.to_ms - 1));
-      Item key{fetch.start->log_id, fetch.start->timestamp, start, "", "", fetch.shard};
+      EXPECT_GE(fetch.start->timestamp_ms, filter.from_ms);
+      EXPECT_LT(fetch.start->timestamp_ms, filter.to_ms);
+      Item key{fetch.start->log_id, fetch.start->timestamp, start, "", "", fetch.shard, 0};
       while (i < range.size() &&
              (order == Order::kAsc ? !IndexOrder(key, *range[i]) : !IndexOrder(*range[i], key))) {
         ++i;
@@ -323,13 +322,16 @@ TEST(DynamoDbWalk, ItemsOfOtherWritersAreFoundAndResumedExactly) {
   std::mt19937 rng(3);
   for (int copy = 0; copy < 3; ++copy) {
     for (const auto& [ts, severity] : stamps) {
-      Item item{Uuid(rng), ts, 0, severity, "other writer", copy % 2};
+      Item item{Uuid(rng), ts, 0, severity, "other writer", copy % 2, 0};
       index.Put(item);
     }
   }
   for (Order order : {Order::kDesc, Order::kAsc}) {
     for (size_t limit : {1, 2, 5}) {
-      for (const Filter& f : {Filter(), Severities({Severity::kError})}) {
+      Filter one_ms;  // the millisecond of 1750000000000.5 as well
+      one_ms.from_ms = 1750000000000;
+      one_ms.to_ms = 1750000000001;
+      for (const Filter& f : {Filter(), Severities({Severity::kError}), one_ms}) {
         EXPECT_EQ(WalkAll(index, f, order, limit), Ids(index.Expected(f, order)));
       }
     }
@@ -353,7 +355,7 @@ TEST(DynamoDbWalk, EntriesWrittenMeanwhileNeverShiftAPage) {
       position = r.value().next;
       // New entries, newer than all, and in the middle of what is left.
       for (int k = 0; k < 10; ++k) {
-        Item item{Uuid(rng), std::to_string(kBase + 20 + k), 0, "info", "new", 0};
+        Item item{Uuid(rng), std::to_string(kBase + 20 + k), 0, "info", "new", 0, 0};
         item.shard = ShardOf(item.log_id, shards);
         index.Put(item);
       }

@@ -42,11 +42,14 @@ std::string AppendOk(LogStore& s, LogEntry e) {
   return id.ok() ? id.value() : "";
 }
 std::vector<LogEntry> RecentSync(LogStore& s, size_t limit = kRecentLimit) {
-  std::promise<Result<EntryList>> p;
-  s.Recent(limit, [&](Result<EntryList> r) { p.set_value(std::move(r)); });
+  // GET /logs: the default query's first page.
+  std::promise<Result<SearchPage>> p;
+  StoreQuery newest;
+  newest.limit = limit;
+  s.Search(newest, [&](Result<SearchPage> r) { p.set_value(std::move(r)); });
   auto r = p.get_future().get();
   EXPECT_TRUE(r.ok()) << r.status().message();
-  return r.ok() ? *r.value() : std::vector<LogEntry>{};
+  return r.ok() ? *r.value().entries : std::vector<LogEntry>{};
 }
 Result<LogEntry> GetSync(LogStore& s, const std::string& id) {
   std::promise<Result<LogEntry>> p;
