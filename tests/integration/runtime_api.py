@@ -102,6 +102,10 @@ class RuntimeApi:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as Lambda's Runtime API does
+            # Headers and body go out in two writes: with Nagle's algorithm the
+            # body waits for the client's delayed ACK of the headers, 40 ms on
+            # Linux, which made every invocation take ~90 ms instead of ~5.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass

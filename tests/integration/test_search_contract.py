@@ -443,12 +443,12 @@ class SearchContract:
         cases = [
             ("the corpus window", self.window(),
              Query(from_ms=self.base, to_ms=self.base + 4 * DAY),
-             (7, 100)),
+             (13, 100)),
             ("the shared ms and around", {"from": str(shared - HOUR), "to": str(shared + HOUR)},
              Query(from_ms=shared - HOUR, to_ms=shared + HOUR), (1, 2)),
-            ("timeo*", {"q": "timeo*"}, Query(q="timeo*"), (3,)),
+            ("timeo*", {"q": "timeo*"}, Query(q="timeo*"), (4,)),
             ("errors and warnings", dict(self.window(), severity="error,Warning"),
-             Query({"error", "warning"}, self.base, self.base + 4 * DAY), (9,)),
+             Query({"error", "warning"}, self.base, self.base + 4 * DAY), (17,)),
         ]
         for name, params, query, limits in cases:
             self.assertGreater(len(self.expected(query)), 8, name)
