@@ -100,9 +100,10 @@ TEST(CredentialsFile, KeysOfOtherProfilesDoNotLeakIn) {
   auto d = aws::ParseCredentialsFile(kCredentialsFile, "default");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value().session_token, "");
-  const std::string reversed = "[work]\naws_access_key_id=A\naws_secret_access_key=B\n"
-                               "aws_session_token=T\n[default]\naws_access_key_id=C\n"
-                               "aws_secret_access_key=D\n";
+  const std::string reversed =
+      "[work]\naws_access_key_id=A\naws_secret_access_key=B\n"
+      "aws_session_token=T\n[default]\naws_access_key_id=C\n"
+      "aws_secret_access_key=D\n";
   auto r = aws::ParseCredentialsFile(reversed, "default");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value().access_key_id, "C");
@@ -111,8 +112,8 @@ TEST(CredentialsFile, KeysOfOtherProfilesDoNotLeakIn) {
 }
 
 TEST(CredentialsFile, ValuesMayContainEqualsSigns) {
-  auto c = aws::ParseCredentialsFile("[default]\naws_access_key_id=A\naws_secret_access_key=ab=c=\n",
-                                     "default");
+  auto c = aws::ParseCredentialsFile(
+      "[default]\naws_access_key_id=A\naws_secret_access_key=ab=c=\n", "default");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c.value().secret_access_key, "ab=c=");
 }
@@ -384,10 +385,10 @@ TEST(ParseEndpoint, PathQueryAndFragmentAreIgnored) {
 
 TEST(ParseEndpoint, RejectsBadUrls) {
   for (const char* url :
-       {"", "localhost:8000", "ftp://example.com", "http:/example.com", "//example.com",
-        "http://", "https://", "http:///path", "http://:8000", "http://host:0",
-        "http://host:65536", "http://host:99999999999", "http://host:80x", "http://host:-1",
-        "http://host: 80", "http://[::1", "http://[::1]x", "http://[]:80"}) {
+       {"", "localhost:8000", "ftp://example.com", "http:/example.com", "//example.com", "http://",
+        "https://", "http:///path", "http://:8000", "http://host:0", "http://host:65536",
+        "http://host:99999999999", "http://host:80x", "http://host:-1", "http://host: 80",
+        "http://[::1", "http://[::1]x", "http://[]:80"}) {
     auto e = net::ParseEndpoint(url);
     EXPECT_FALSE(e.ok()) << "'" << url << "' was accepted";
     if (!e.ok()) {
