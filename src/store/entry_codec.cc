@@ -3,7 +3,8 @@
 namespace logsvc::store {
 namespace {
 
-constexpr char kFormatV1 = 1;
+constexpr char kFormatV1 = 1;  // with the id
+constexpr char kFormatV2 = 2;  // without it
 constexpr uint64_t kSignBit = uint64_t{1} << 63;
 
 void PutBigEndian(std::string* out, uint64_t v) {
@@ -45,32 +46,37 @@ bool DecodeU64(std::string_view bytes, uint64_t* out) {
   return true;
 }
 
-std::string EncodeEntry(const uuid::Bytes& id, const LogEntry& e) {
+std::string EncodeEntry(const LogEntry& e) {
   std::string out;
-  out.reserve(18 + e.message.size());
-  out.push_back(kFormatV1);
-  out.append(reinterpret_cast<const char*>(id.data()), id.size());
+  out.reserve(2 + e.message.size());
+  out.push_back(kFormatV2);
   out.push_back(static_cast<char>(e.severity));
   out.append(e.message);
   return out;
 }
 
-std::optional<uuid::Bytes> IdOfEntry(std::string_view value) {
-  if (value.size() < 18 || value[0] != kFormatV1) return std::nullopt;
-  uuid::Bytes id;
-  std::copy(value.begin() + 1, value.begin() + 17, id.begin());
-  return id;
-}
-
 Result<LogEntry> DecodeEntry(std::string_view key, std::string_view value) {
   TimeKey k;
-  const auto id = IdOfEntry(value);
-  if (!DecodeTimeKey(key, &k) || !id ||
-      static_cast<unsigned char>(value[17]) > static_cast<unsigned char>(Severity::kError)) {
-    return Status::Internal("corrupt entry record in the RocksDB store");
+  const auto corrupt = [] { return Status::Internal("corrupt entry record in the RocksDB store"); };
+  if (!DecodeTimeKey(key, &k) || value.empty()) return corrupt();
+  size_t header = 0;
+  std::string id;
+  if (value[0] == kFormatV2) {
+    header = 1;
+  } else if (value[0] == kFormatV1 && value.size() >= 18) {
+    uuid::Bytes b;
+    std::copy(value.begin() + 1, value.begin() + 17, b.begin());
+    id = uuid::Format(b);
+    header = 17;
+  } else {
+    return corrupt();
   }
-  return LogEntry{uuid::Format(*id), k.timestamp_ms, static_cast<Severity>(value[17]),
-                  std::string(value.substr(18))};
+  if (value.size() <= header ||
+      static_cast<unsigned char>(value[header]) > static_cast<unsigned char>(Severity::kError)) {
+    return corrupt();
+  }
+  return LogEntry{std::move(id), k.timestamp_ms, static_cast<Severity>(value[header]),
+                  std::string(value.substr(header + 1))};
 }
 
 }  // namespace logsvc::store

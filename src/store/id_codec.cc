@@ -61,3 +61,21 @@ TimeKey IdCodec::Decode(const uuid::Bytes& id) const {
 }
 
 }  // namespace logsvc::store
+
+namespace logsvc::store {
+
+Result<LogEntry> DecodeEntryWithId(std::string_view key, std::string_view value,
+                                   const IdCodec& ids) {
+  Result<LogEntry> e = DecodeEntry(key, value);
+  if (!e.ok() || !e.value().log_id.empty()) return e;
+  TimeKey k;
+  DecodeTimeKey(key, &k);  // DecodeEntry checked it
+  const auto id = ids.Encode(k);
+  if (!id) return Status::Internal("corrupt entry key in the RocksDB store (before 1970)");
+  e.value().log_id = uuid::Format(*id);
+  return e;
+}
+
+bool IsIssuableId(const uuid::Bytes& id) { return (id[6] >> 4) == 4 && (id[8] & 0xc0) == 0x80; }
+
+}  // namespace logsvc::store

@@ -45,6 +45,15 @@ class IdCodec {
   std::shared_ptr<const crypto::Ff1> ff1_;
 };
 
+// DecodeEntry, with the log id made from the key (IdCodec::Encode) where the
+// record does not hold it (format 2); kInternal for corrupt bytes.
+Result<LogEntry> DecodeEntryWithId(std::string_view key, std::string_view value,
+                                   const IdCodec& ids);
+
+// Whether `id` has the fixed bits of every id Encode makes (version 4,
+// variant 10): only such ids decode to keys that were issued.
+bool IsIssuableId(const uuid::Bytes& id);
+
 }  // namespace logsvc::store
 
 #endif  // LOGSVC_STORE_ID_CODEC_H_

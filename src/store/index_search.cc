@@ -254,7 +254,7 @@ class Reader {
     rocksdb::Status s = ctx_.db->Get(ctx_.read, ctx_.entries, k, &value);
     if (s.IsNotFound()) return std::optional<LogEntry>();
     if (!s.ok()) return ReadError(s);
-    Result<LogEntry> e = DecodeEntry(k, value);
+    Result<LogEntry> e = DecodeEntryWithId(k, value, *ctx_.ids);
     if (!e.ok()) return e.status();
     return std::optional<LogEntry>(std::move(e).value());
   }
@@ -347,7 +347,8 @@ Status ScanEntries(const SearchContext& ctx, const Range& range, bool desc, Coll
       return Status::Internal("corrupt entry key in the RocksDB store");
     }
     if (!range.Contains(key)) break;
-    Result<LogEntry> e = DecodeEntry(it->key().ToStringView(), it->value().ToStringView());
+    Result<LogEntry> e =
+        DecodeEntryWithId(it->key().ToStringView(), it->value().ToStringView(), *ctx.ids);
     if (!e.ok()) return e.status();
     if (!c.Visit(key, std::move(e).value())) return Status::Ok();
   }

@@ -24,6 +24,7 @@
 
 #include "logsvc/log_store.h"
 #include "store/entry_codec.h"
+#include "store/id_codec.h"
 #include "store/index_format.h"
 
 namespace rocksdb {
@@ -50,6 +51,8 @@ struct SearchContext {
   // segment's range; an entry outside it would come out of order). Counts
   // may lag the snapshot (entries written meanwhile).
   std::vector<std::pair<uint64_t, SegmentSummary>> segments;
+  // Makes the log ids of entries that do not store theirs (entry_codec.h).
+  const IdCodec* ids = nullptr;
 };
 
 // The position (SearchPage::next) of a walk that stopped at `key`: a newest

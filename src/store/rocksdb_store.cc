@@ -339,8 +339,8 @@ Status RocksDbStore::FillWindow() {
   window_ = RecentWindow(kRecentLimit);
   if (!entries_cf_) return Status::Ok();  // read-only, made before the family existed
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
-  for (it->SeekToLast(); it->Valid() && window_.size() < kRecentLimit; it->Prev()) {
-    auto entry = DecodeEntry(it->key().ToStringView(), it->value().ToStringView());
+  for (it->SeekToLast(); ids_ && it->Valid() && window_.size() < kRecentLimit; it->Prev()) {
+    auto entry = DecodeEntryWithId(it->key().ToStringView(), it->value().ToStringView(), *ids_);
     if (!entry.ok()) return entry.status();
     TimeKey key;
     DecodeTimeKey(it->key().ToStringView(), &key);
@@ -620,7 +620,7 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
   rocksdb::WriteBatch wb;
   index::IndexBuilder builder;
   for (auto& pw : batch) {
-    wb.Put(entries_cf_, EncodeTimeKey(pw.key), EncodeEntry(pw.id, pw.entry));
+    wb.Put(entries_cf_, EncodeTimeKey(pw.key), EncodeEntry(pw.entry));
     builder.Add(pw.key, pw.entry);
   }
   builder.WriteTo(&wb, index_cf_);
@@ -706,9 +706,12 @@ void RocksDbStore::Search(StoreQuery query, SearchCallback done) {
     if (!db_ || !entries_cf_ || !index_cf_) {
       return done(Status::Unavailable("the store has no database open"));
     }
+    if (!ids_) {  // no id key yet: no entry was ever written
+      return done(SearchPage{std::make_shared<const std::vector<LogEntry>>(), ""});
+    }
     // The segments are copied after the snapshot is taken (see WriteBatchOf).
     rocksdb::ManagedSnapshot snapshot(db_.get());
-    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, {}, SegmentsSnapshot()};
+    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, {}, SegmentsSnapshot(), &*ids_};
     ctx.read.snapshot = snapshot.snapshot();
     done(index::RunSearch(ctx, query));
   });
@@ -721,8 +724,14 @@ void RocksDbStore::Stats(StatsQuery query, StatsCallback done) {
     if (!db_ || !entries_cf_ || !index_cf_) {
       return done(Status::Unavailable("the store has no database open"));
     }
+    if (!ids_) {  // no entry was ever written
+      return done(StatsPage{std::vector<std::array<int64_t, kSeverityCount>>(
+                                static_cast<size_t>(StatsBucketCount(
+                                    query.filter.from_ms, query.filter.to_ms, query.step_ms))),
+                            ""});
+    }
     rocksdb::ManagedSnapshot snapshot(db_.get());  // before the segments, as in Search
-    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, {}, SegmentsSnapshot()};
+    index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, {}, SegmentsSnapshot(), &*ids_};
     ctx.read.snapshot = snapshot.snapshot();
     done(index::RunStats(ctx, query));
   });
@@ -741,13 +750,19 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   if (!db_ || !ids_ || !entries_cf_) {
     return db_ ? not_found() : Status::Unavailable("the store has no database open");
   }
-  // Most UUIDs decrypt to a key that was never issued; and a key is found
-  // only with the id it was stored with.
+  // Most UUIDs decrypt to a key that was never issued. Decryption is a
+  // bijection between ids with the v4 bits and keys, so an entry at the key
+  // of such an id was stored under that id (a format 1 record says so too).
+  if (!IsIssuableId(*id)) return not_found();
   std::string time_key = EncodeTimeKey(ids_->Decode(*id)), value;
   rocksdb::Status s = db_->Get({}, entries_cf_, time_key, &value);
-  if (s.ok() && IdOfEntry(value) == *id) return DecodeEntry(time_key, value);
-  if (!s.ok() && !s.IsNotFound()) return Unavailable(s);
-  return not_found();
+  if (!s.ok()) return s.IsNotFound() ? not_found() : Unavailable(s);
+  Result<LogEntry> e = DecodeEntry(time_key, value);
+  if (!e.ok()) return e.status();
+  const std::string canonical = uuid::Format(*id);
+  if (!e.value().log_id.empty() && e.value().log_id != canonical) return not_found();
+  e.value().log_id = canonical;
+  return e;
 }
 
 bool RocksDbStore::Healthy() const { return healthy_ && !closed_; }

@@ -77,19 +77,30 @@ TEST(EntryCodec, TimeKeysSortInTimeThenIngestOrder) {
   EXPECT_EQ(back.seq, 9u);
 }
 
+// A format 1 record (written by versions before 2026-12-01): the id stored.
+std::string EncodeEntryV1(const LogEntry& e) {
+  auto id = uuid::Parse(e.log_id);
+  return std::string(1, '\1') + std::string(reinterpret_cast<const char*>(id->data()), 16) +
+         static_cast<char>(e.severity) + e.message;
+}
+
 TEST(EntryCodec, EntryRoundTrips) {
   LogEntry e =
       MakeEntry(1706356800000, std::string("multi\nline \0 bytes", 18), Severity::kWarning);
-  auto id = uuid::Parse(e.log_id);
   std::string key = EncodeTimeKey({e.timestamp_ms, 7});
-  auto back = DecodeEntry(key, EncodeEntry(*id, e));
+  auto v1 = DecodeEntry(key, EncodeEntryV1(e));
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1.value().log_id, e.log_id);
+  EXPECT_EQ(v1.value().message, e.message);
+  auto back = DecodeEntry(key, EncodeEntry(e));
   ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back.value().log_id, e.log_id);
+  EXPECT_EQ(back.value().log_id, "");  // made from the key by the store
   EXPECT_EQ(back.value().timestamp_ms, e.timestamp_ms);
   EXPECT_EQ(back.value().severity, Severity::kWarning);
   EXPECT_EQ(back.value().message, e.message);
   EXPECT_FALSE(DecodeEntry(key, "short").ok());
-  EXPECT_FALSE(DecodeEntry("bad key", EncodeEntry(*id, e)).ok());
+  EXPECT_FALSE(DecodeEntry("bad key", EncodeEntry(e)).ok());
+  EXPECT_FALSE(DecodeEntry(key, std::string("\2\7x", 3)).ok());  // no such severity
 }
 
 // ---- ids -------------------------------------------------------------------------
@@ -239,7 +250,7 @@ TEST(RocksDbStore, TheRetiredIdsFamilyIsDroppedAtOpen) {
     std::unique_ptr<rocksdb::DB> db(raw);
     auto id = uuid::Parse(old.log_id);
     const std::string key = EncodeTimeKey({old.timestamp_ms, 7});
-    ASSERT_TRUE(db->Put({}, handles[1], key, EncodeEntry(*id, old)).ok());
+    ASSERT_TRUE(db->Put({}, handles[1], key, EncodeEntryV1(old)).ok());
     ASSERT_TRUE(db->Put({}, handles[2],
                         rocksdb::Slice(reinterpret_cast<const char*>(id->data()), id->size()), key)
                     .ok());
