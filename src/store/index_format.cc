@@ -97,6 +97,7 @@ constexpr size_t kMaxListOrdinals = 4096;
 
 std::string EncodeList(const uint32_t* ordinals, size_t n) {
   std::string out(1, kListFormat);
+  PutVarint(&out, n);  // so that a cut or lengthened list is not another list
   uint32_t prev = 0;
   for (size_t i = 0; i < n; ++i) {
     PutVarint(&out, ordinals[i] - prev);
@@ -115,14 +116,19 @@ std::string EncodeRoaring(roaring_bitmap_t* r) {
 }  // namespace
 
 std::string EncodeOrdinals(const std::vector<uint32_t>& sorted) {
-  if (sorted.size() <= 8) return EncodeList(sorted.data(), sorted.size());
+  if (sorted.empty()) return EncodeList(nullptr, 0);
+  if (sorted.size() <= 8 &&
+      std::adjacent_find(sorted.begin(), sorted.end(),
+                         [](uint32_t a, uint32_t b) { return a >= b; }) == sorted.end()) {
+    return EncodeList(sorted.data(), sorted.size());
+  }
   roaring_bitmap_t* r = roaring_bitmap_of_ptr(sorted.size(), sorted.data());
-  std::string out = EncodeOrdinals(r);
+  std::string out = EncodeOrdinalSet(r);
   roaring_bitmap_free(r);
   return out;
 }
 
-std::string EncodeOrdinals(roaring_bitmap_t* set) {
+std::string EncodeOrdinalSet(roaring_bitmap_t* set) {
   std::string bitmap = EncodeRoaring(set);
   const uint64_t n = roaring_bitmap_get_cardinality(set);
   if (n > kMaxListOrdinals) return bitmap;
@@ -148,15 +154,21 @@ roaring_bitmap_t* DecodeOrdinals(std::string_view bytes) {
     return r;
   }
   bytes.remove_prefix(1);
+  uint64_t n;
+  if (!GetVarint(&bytes, &n) || n > kMaxListOrdinals) return nullptr;
   std::vector<uint32_t> ordinals;
+  ordinals.reserve(n);
   uint64_t ordinal = 0;
-  while (!bytes.empty()) {
+  for (uint64_t i = 0; i < n; ++i) {
     uint64_t delta;
-    if (!GetVarint(&bytes, &delta)) return nullptr;
+    if (!GetVarint(&bytes, &delta) || delta >= kSegmentSize) return nullptr;
     ordinal += delta;
-    if (ordinal >= kSegmentSize || (!ordinals.empty() && delta == 0)) return nullptr;
+    if (ordinal >= kSegmentSize || (i > 0 && delta == 0)) return nullptr;
     ordinals.push_back(static_cast<uint32_t>(ordinal));
   }
+  if (!bytes.empty()) return nullptr;
+  // (CRoaring 0.2 reads the first value of an empty array.)
+  if (ordinals.empty()) return roaring_bitmap_create();
   return roaring_bitmap_of_ptr(ordinals.size(), ordinals.data());
 }
 

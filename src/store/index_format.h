@@ -63,12 +63,13 @@ std::string TimesKey(uint64_t segment, uint32_t page);
 std::string SegmentKey(uint64_t segment);
 bool ParseSegmentKey(std::string_view key, uint64_t* segment);
 
-// Ordinal sets: sorted, unique ordinals (0..kSegmentSize-1). Stored as
-// whichever is smaller: 0x00 then varint deltas (a word seen a few times in
+// Ordinal sets: ordinals (0..kSegmentSize-1; EncodeOrdinals sorts them, a
+// set of them). Stored as
+// whichever is smaller: 0x00, a varint count, then varint deltas (a word seen a few times in
 // a segment: two or three bytes), or a CRoaring bitmap in its portable
 // format, run-optimized (whose first byte is never 0x00).
 std::string EncodeOrdinals(const std::vector<uint32_t>& sorted);
-std::string EncodeOrdinals(roaring_bitmap_t* set);  // run-optimizes `set`
+std::string EncodeOrdinalSet(roaring_bitmap_t* set);  // run-optimizes `set`
 // The set, for the caller to free (roaring_bitmap_free); nullptr if `bytes`
 // are not exactly one set of ordinals (bytes left over, a list not strictly
 // ascending, or a value of kSegmentSize or more: it would name an entry of

@@ -26,7 +26,7 @@ bool MergeOrdinals(const std::vector<rocksdb::Slice>& parts, std::string* out) {
   if (ok) {
     roaring_bitmap_t* u =
         roaring_bitmap_or_many(sets.size(), const_cast<const roaring_bitmap_t**>(sets.data()));
-    *out = EncodeOrdinals(u);
+    *out = EncodeOrdinalSet(u);
     roaring_bitmap_free(u);
   }
   for (auto* r : sets) roaring_bitmap_free(r);

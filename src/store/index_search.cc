@@ -103,7 +103,8 @@ constexpr int64_t kNoTime = INT64_MIN;
 // entries; counts what the budget counts.
 class Reader {
  public:
-  explicit Reader(const SearchContext& ctx) : ctx_(ctx), deadline_(Clock::now() + kTimeBudget) {}
+  explicit Reader(const SearchContext& ctx)
+      : ctx_(ctx), start_(Clock::now()), deadline_(start_ + kTimeBudget) {}
 
   // Checked between entries: entries examined, time.
   bool OverBudget() const { return examined_ >= kExamineBudget || Clock::now() >= deadline_; }
@@ -111,7 +112,14 @@ class Reader {
   // segment's sets are read whole, never cut short: a part of a set would
   // lose entries).
   bool OverSegmentBudget() const { return prefix_terms_ >= kPrefixTermBudget || OverBudget(); }
-  void CountExamined() { ++examined_; }
+  void CountExamined() {
+    if (examined_++ > 0) return;
+    // A call spends at least as long examining entries as it took to reach
+    // the first one (reading the sets of the segments that come first: a
+    // prefix of many words can take most of kTimeBudget), so that a costly
+    // start still leaves many entries a call, not one.
+    deadline_ = std::max(deadline_, start_ + 2 * (Clock::now() - start_));
+  }
   size_t examined() const { return examined_; }
 
   Result<Bitmap> Ordinals(std::string_view key) {
@@ -261,7 +269,8 @@ class Reader {
 
  private:
   const SearchContext& ctx_;
-  const Clock::time_point deadline_;
+  const Clock::time_point start_;
+  Clock::time_point deadline_;
   size_t examined_ = 0;
   size_t prefix_terms_ = 0;
   std::unordered_map<uint64_t, std::vector<int64_t>> pages_;

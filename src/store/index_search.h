@@ -3,7 +3,8 @@
 // says what each query reads). Runs on a reader thread; blocking.
 //
 // Budget: one call examines at most kExamineBudget entries (reads and
-// matches them) and runs for about kTimeBudget, checked between entries; and
+// matches them) and runs for about kTimeBudget (or twice the time it took
+// to reach its first entry, if that is longer), checked between entries; and
 // once its prefix terms have expanded to kPrefixTermBudget words, it reads no
 // further segment. Then it returns what it found with a `next` that continues
 // where it stopped. A segment's sets are read whole (at most 2^16 ordinals,

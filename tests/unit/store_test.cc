@@ -18,29 +18,19 @@
 #include "store/id_codec.h"
 #include "store/recent_window.h"
 #include "store/rocksdb_store.h"
+#include "store_sync.h"
 #include "temp_dir.h"
 
 namespace logsvc::store {
 namespace {
 
+using testing::AppendOk;
+using testing::AppendSync;
+using testing::GetSync;
+using testing::MakeEntry;
+using testing::OpenOrDie;
 using testing::TempDir;
 
-LogEntry MakeEntry(int64_t ts, std::string message, Severity sev = Severity::kInfo) {
-  return LogEntry{uuid::Format(uuid::NewV4()), ts, sev, std::move(message)};
-}
-
-// Synchronous wrappers over the callback API. AppendSync reports the new id.
-Result<std::string> AppendSync(LogStore& s, LogEntry e) {
-  std::promise<Result<std::string>> p;
-  s.Append(std::move(e), [&](Result<std::string> id) { p.set_value(std::move(id)); });
-  return p.get_future().get();
-}
-// The id of an entry that must be stored; "" (and a failure) if it was not.
-std::string AppendOk(LogStore& s, LogEntry e) {
-  auto id = AppendSync(s, std::move(e));
-  EXPECT_TRUE(id.ok()) << id.status().message();
-  return id.ok() ? id.value() : "";
-}
 std::vector<LogEntry> RecentSync(LogStore& s, size_t limit = kRecentLimit) {
   // GET /logs: the default query's first page.
   std::promise<Result<SearchPage>> p;
@@ -50,17 +40,6 @@ std::vector<LogEntry> RecentSync(LogStore& s, size_t limit = kRecentLimit) {
   auto r = p.get_future().get();
   EXPECT_TRUE(r.ok()) << r.status().message();
   return r.ok() ? *r.value().entries : std::vector<LogEntry>{};
-}
-Result<LogEntry> GetSync(LogStore& s, const std::string& id) {
-  std::promise<Result<LogEntry>> p;
-  s.Get(id, [&](Result<LogEntry> r) { p.set_value(std::move(r)); });
-  return p.get_future().get();
-}
-
-std::unique_ptr<RocksDbStore> OpenOrDie(RocksDbStoreOptions opts) {
-  auto r = RocksDbStore::Open(opts);
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  return r.ok() ? std::move(r).value() : nullptr;
 }
 
 // ---- record format ------------------------------------------------------------
