@@ -202,6 +202,18 @@ void Api::IngestBatch(const Request& req, BodyForm form, std::string_view cors, 
                      });
 }
 
+namespace {
+
+// The `next` of a reply: the query of `state` continued at the store's
+// position, or "" (null) when the store has nothing more.
+std::string NextCursor(CursorState& state, std::string store_next) {
+  if (store_next.empty()) return "";
+  state.position = std::move(store_next);
+  return EncodeCursor(state);
+}
+
+}  // namespace
+
 void Api::Search(const Request& req, std::string_view cors, Done done) {
   Result<SearchRequest> parsed = ParseSearchParams(req.query(), NowUnixMillis());
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
@@ -219,11 +231,7 @@ void Api::Search(const Request& req, std::string_view cors, Done done) {
   store_.Search(std::move(query), [state = std::move(state), cors,
                                    done = std::move(done)](Result<SearchPage> r) mutable {
     if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
-    std::string next;
-    if (!r.value().next.empty()) {
-      state.position = std::move(r.value().next);
-      next = EncodeCursor(state);
-    }
+    const std::string next = NextCursor(state, std::move(r.value().next));
     done(WithCors(Json(200, SearchBody(*r.value().entries, next)), cors));
   });
 }
@@ -242,11 +250,7 @@ void Api::Stats(const Request& req, std::string_view cors, Done done) {
   store_.Stats(std::move(query), [state = std::move(state), cors,
                                   done = std::move(done)](Result<StatsPage> r) mutable {
     if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
-    std::string next;
-    if (!r.value().next.empty()) {
-      state.position = std::move(r.value().next);
-      next = EncodeCursor(state);
-    }
+    const std::string next = NextCursor(state, std::move(r.value().next));
     const int64_t first = FloorDiv(state.filter.from_ms, state.step_ms) * state.step_ms;
     done(WithCors(Json(200, StatsBody(r.value().counts, first, state.step_ms, next)), cors));
   });
