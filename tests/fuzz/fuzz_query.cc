@@ -58,10 +58,14 @@ void Params(std::string_view raw) {
   Result<StatsRequest> stats = ParseStatsParams(raw, kNow);
   if (stats.ok()) {
     const StatsRequest& r = stats.value();
-    CheckFilter(r.filter);
-    Check(r.step_ms >= 1000, "step");
-    Check(StatsBucketCount(r.filter.from_ms, r.filter.to_ms, r.step_ms) <= kMaxStatsBuckets,
-          "bucket count");
+    if (r.cursor.empty()) {
+      CheckFilter(r.filter);
+      Check(r.step_ms >= 1000, "step");
+      Check(StatsBucketCount(r.filter.from_ms, r.filter.to_ms, r.step_ms) <= kMaxStatsBuckets,
+            "bucket count");
+    } else {  // the cursor carries the filter and the step (api/cursor.h decodes it)
+      Check(r.cursor.size() <= kMaxCursorBytes, "cursor size");
+    }
   } else {
     CheckError(stats.status());
   }
