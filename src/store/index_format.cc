@@ -43,31 +43,26 @@ uint64_t UnZigZag(uint64_t v) { return (v >> 1) ^ (0 - (v & 1)); }
 
 }  // namespace
 
-std::string TermKey(char kind, std::string_view term, uint64_t segment) {
-  std::string key;
-  key.reserve(term.size() + 10);
-  key.push_back(kind);
-  key.append(term);
-  key.push_back('\0');
+std::string SegmentTermsBegin(uint64_t segment) {
+  std::string key(1, kTermsTag);
   PutBig(&key, segment, 8);
   return key;
 }
 
-std::string TermKeyPrefix(char kind, std::string_view term, bool prefix) {
-  std::string key(1, kind);
+std::string TermKey(char kind, std::string_view term, uint64_t segment) {
+  std::string key;
+  key.reserve(term.size() + 10);
+  key.push_back(kTermsTag);
+  PutBig(&key, segment, 8);
+  key.push_back(kind);
   key.append(term);
-  if (!prefix) key.push_back('\0');
   return key;
 }
 
-bool ParseTermKey(std::string_view key, std::string_view* term, uint64_t* segment) {
-  if (key.size() < 10 || (key[0] != kWordKind && key[0] != kSeverityKind) ||
-      key[key.size() - 9] != '\0') {
-    return false;
-  }
-  *term = key.substr(1, key.size() - 10);
-  *segment = GetBig(key.substr(key.size() - 8));
-  return true;
+std::string SealKey(uint64_t segment) {
+  std::string key = SegmentTermsBegin(segment);
+  key.push_back(kSealKind);
+  return key;
 }
 
 std::string TimesKey(uint64_t segment, uint32_t page) {

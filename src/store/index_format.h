@@ -3,20 +3,24 @@
 // file is the one place that knows the bytes. Pure functions, thread-safe.
 //
 // Entries are grouped into segments of 2^16 consecutive sequence numbers
-// (TimeKey::seq: segment = seq >> 16, ordinal = seq & 0xffff), so a segment
-// fills as entries arrive and never needs sealing: every index record of an
-// entry is written in the same WriteBatch as the entry, through the merge
-// operator (store/index_merge.h), so the index is exactly as durable as the
-// entries. Column family "index":
-//   'w' word 0x00 segment(8)   -> ordinal set: the entries of the segment with
-//                                 that (folded) word in their message
-//   's' severity(1) 0x00 segment(8) -> ordinal set, by severity
-//   't' segment(8) page(1)     -> times page: the timestamps of ordinals
-//                                 page*4096 .. page*4096+4095 that exist
+// (TimeKey::seq: segment = seq >> 16, ordinal = seq & 0xffff). Column family
+// "index":
 //   'm' segment(8)             -> segment summary: min and max timestamp,
 //                                 entries by severity
-// Integers big-endian. A word holds no 0x00 byte (it is made of word
-// characters), so term keys of one word are contiguous and sorted by segment.
+//   't' segment(8) page(1)     -> times page: the timestamps of ordinals
+//                                 page*4096 .. page*4096+4095 that exist
+//   'x' segment(8) 'w' word    -> ordinal set: the entries of the segment with
+//                                 that (folded) word in their message
+//   'x' segment(8) 's' severity(1) -> ordinal set, by severity
+//   'x' segment(8) '!'         -> seal: the segment's sets are on disk
+// Summaries and times pages are written through the merge operator
+// (store/index_merge.h) in the same WriteBatch as their entries. The sets of
+// the newest segment are kept in memory (store/pending_segment.h) and written
+// once, sorted, as one table file when a newer segment begins ("sealing"):
+// a segment's sets are one contiguous key range, so the file goes straight to
+// the last level. Until then the entries and their times pages are what makes
+// them durable: a segment without a seal is rebuilt from them at open.
+// Integers big-endian.
 #ifndef LOGSVC_STORE_INDEX_FORMAT_H_
 #define LOGSVC_STORE_INDEX_FORMAT_H_
 
@@ -42,6 +46,8 @@ inline constexpr char kWordKind = 'w';
 inline constexpr char kSeverityKind = 's';
 inline constexpr char kTimesKind = 't';
 inline constexpr char kSegmentKind = 'm';
+inline constexpr char kTermsTag = 'x';  // the sets of a segment: 'x' segment(8) ...
+inline constexpr char kSealKind = '!';
 // Every key of the index sorts before this one (keys begin with a kind).
 inline constexpr char kKeysEnd[] = "\xff";
 
@@ -51,13 +57,14 @@ inline uint64_t SeqOf(uint64_t segment, uint32_t ordinal) {
   return (segment << kSegmentBits) | ordinal;
 }
 
-// kind: kWordKind or kSeverityKind (term: one byte, the Severity value).
+// kind: kWordKind or kSeverityKind (term: one byte, the Severity value). A
+// key ends with its term, so the keys of the words of a segment that begin
+// with a prefix are the keys that begin with TermKey(kWordKind, prefix, segment).
 std::string TermKey(char kind, std::string_view term, uint64_t segment);
-// Every key of `term` (segment omitted), or, with prefix, of every term that
-// begins with `term`: the bytes such keys begin with.
-std::string TermKeyPrefix(char kind, std::string_view term, bool prefix);
-// Splits a term key; false if `key` is not one.
-bool ParseTermKey(std::string_view key, std::string_view* term, uint64_t* segment);
+// The key that says a segment's sets are on disk; the first of its keys.
+std::string SealKey(uint64_t segment);
+// Every key of a segment's sets is in [SegmentTermsBegin(s), SegmentTermsBegin(s + 1)).
+std::string SegmentTermsBegin(uint64_t segment);
 
 std::string TimesKey(uint64_t segment, uint32_t page);
 std::string SegmentKey(uint64_t segment);

@@ -64,8 +64,7 @@ bool MergeSummaries(const std::vector<rocksdb::Slice>& parts, std::string* out) 
 bool Merge(const rocksdb::Slice& key, const std::vector<rocksdb::Slice>& parts, std::string* out) {
   if (key.empty()) return false;
   switch (key[0]) {
-    case kWordKind:
-    case kSeverityKind:
+    case kTermsTag:  // word and severity sets (a seal key is never merged)
       return MergeOrdinals(parts, out);
     case kTimesKind:
       return MergeTimes(parts, out);

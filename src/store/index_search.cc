@@ -122,9 +122,11 @@ class Reader {
   }
   size_t examined() const { return examined_; }
 
-  Result<Bitmap> Ordinals(std::string_view key) {
+  // The set of a term in `segment`.
+  Result<Bitmap> Ordinals(char kind, std::string_view term, uint64_t segment) {
+    if (const PendingSegment* p = Pending(segment)) return Bitmap(p->Ordinals(kind, term));
     std::string value;
-    rocksdb::Status s = ctx_.db->Get(ctx_.read, ctx_.index, key, &value);
+    rocksdb::Status s = ctx_.db->Get(ctx_.read, ctx_.index, TermKey(kind, term, segment), &value);
     if (s.IsNotFound()) return Bitmap();
     if (!s.ok()) return ReadError(s);
     roaring_bitmap_t* r = DecodeOrdinals(value);
@@ -134,31 +136,17 @@ class Reader {
 
   // The union of the sets of every word beginning with `prefix`, in `segment`.
   Result<Bitmap> PrefixOrdinals(std::string_view prefix, uint64_t segment) {
-    const std::string start = TermKeyPrefix(kWordKind, prefix, true);
+    if (const PendingSegment* p = Pending(segment)) {
+      return Bitmap(p->PrefixOrdinals(prefix, &prefix_terms_));
+    }
+    const std::string start = TermKey(kWordKind, prefix, segment);
     std::unique_ptr<rocksdb::Iterator> it(ctx_.db->NewIterator(ctx_.read, ctx_.index));
     Bitmap out;
-    it->Seek(start);
-    while (it->Valid() && it->key().starts_with(start)) {
-      std::string_view term;
-      uint64_t seg;
-      if (!ParseTermKey(it->key().ToStringView(), &term, &seg)) {
-        return Status::Internal("corrupt term key in the search index");
-      }
+    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
       ++prefix_terms_;
-      const std::string word(term);
-      if (seg < segment) {
-        it->Seek(TermKey(kWordKind, word, segment));
-        continue;
-      }
-      if (seg == segment) {
-        roaring_bitmap_t* r = DecodeOrdinals(it->value().ToStringView());
-        if (!r) return Status::Internal("corrupt ordinal set in the search index");
-        out.Or(Bitmap(r));
-      }
-      it->Seek(TermKey(kWordKind, word, UINT64_MAX));  // this word's last key: past it
-      if (it->Valid() && it->key().ToStringView() == TermKey(kWordKind, word, UINT64_MAX)) {
-        it->Next();
-      }
+      roaring_bitmap_t* r = DecodeOrdinals(it->value().ToStringView());
+      if (!r) return Status::Internal("corrupt ordinal set in the search index");
+      out.Or(Bitmap(r));
     }
     if (!it->status().ok()) return ReadError(it->status());
     return out;
@@ -172,7 +160,7 @@ class Reader {
     for (size_t i = 0; i < term.words.size(); ++i) {
       const bool prefix = term.prefix && i + 1 == term.words.size();
       Result<Bitmap> b = prefix ? PrefixOrdinals(term.words[i], segment)
-                                : Ordinals(TermKey(kWordKind, term.words[i], segment));
+                                : Ordinals(kWordKind, term.words[i], segment);
       if (!b.ok()) return b.status();
       if (!acc) {
         acc = std::move(b).value();
@@ -186,7 +174,7 @@ class Reader {
 
   Result<Bitmap> SeverityOrdinals(Severity s, uint64_t segment) {
     const char sev = static_cast<char>(s);
-    return Ordinals(TermKey(kSeverityKind, std::string_view(&sev, 1), segment));
+    return Ordinals(kSeverityKind, std::string_view(&sev, 1), segment);
   }
 
   // The candidates of `filter` in `segment`: a superset of its matches (the
@@ -268,6 +256,11 @@ class Reader {
   }
 
  private:
+  const PendingSegment* Pending(uint64_t segment) const {
+    auto it = ctx_.pending.find(segment);
+    return it == ctx_.pending.end() ? nullptr : it->second.get();
+  }
+
   const SearchContext& ctx_;
   const Clock::time_point start_;
   Clock::time_point deadline_;

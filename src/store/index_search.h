@@ -18,6 +18,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -27,6 +29,7 @@
 #include "store/entry_codec.h"
 #include "store/id_codec.h"
 #include "store/index_format.h"
+#include "store/pending_segment.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;
@@ -52,6 +55,11 @@ struct SearchContext {
   // segment's range; an entry outside it would come out of order). Counts
   // may lag the snapshot (entries written meanwhile).
   std::vector<std::pair<uint64_t, SegmentSummary>> segments;
+  // The segments whose sets were in memory, not sealed, when the snapshot was
+  // taken (taken together): their sets are read from here. They may hold
+  // entries written after the snapshot; those have no time in its times
+  // pages, so a search skips them.
+  std::map<uint64_t, std::shared_ptr<const PendingSegment>> pending;
   // Makes the log ids of entries that do not store theirs (entry_codec.h).
   const IdCodec* ids = nullptr;
 };

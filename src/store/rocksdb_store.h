@@ -47,7 +47,10 @@
 
 #include "logsvc/log_store.h"
 #include "store/id_codec.h"
+#include "store/index_builder.h"
 #include "store/index_format.h"
+#include "store/index_search.h"
+#include "store/pending_segment.h"
 #include "store/recent_window.h"
 #include "util/thread_pool.h"
 
@@ -56,6 +59,7 @@ class Cache;
 class ColumnFamilyHandle;
 class DB;
 class Env;
+class ManagedSnapshot;
 }  // namespace rocksdb
 
 namespace logsvc::store {
@@ -110,6 +114,9 @@ class RocksDbStore final : public LogStore {
   struct BatchState {
     std::vector<std::string> ids;
     BatchCallback done;
+    // The batch's index records, made on the caller's thread (words are
+    // most of a write's work: this way the single writer thread only writes).
+    index::IndexBuilder index;
   };
   struct PendingWrite {
     LogEntry entry;
@@ -128,9 +135,24 @@ class RocksDbStore final : public LogStore {
   Status FillWindow();
   Status LoadSegments();
   Status BuildIndex();
-  // Gives the entry its key and id; false if its timestamp cannot have one.
-  bool Prepare(PendingWrite& pw);
+  Status RebuildUnsealed();
+  // Writes a segment's sets to disk and drops them from memory; false (and
+  // logged) if that failed: they stay in memory.
+  bool Seal(const std::shared_ptr<index::PendingSegment>& pending);
+  void SealOlderSegments();  // every segment in memory older than the newest
+  // Takes n sequence numbers, counted as unwritten until the writer has
+  // written (or failed) their entries; the first.
+  uint64_t Reserve(size_t n);
+  // Adds (sign +1) or removes n numbers from `first` to unwritten_. Under queue_mu_.
+  void CountUnwritten(uint64_t first, size_t n, int sign);
+  // Gives the entry its key (with `seq`) and id; false if its timestamp cannot have one.
+  bool Prepare(PendingWrite& pw, uint64_t seq);
+  // Prepares the entries (numbered from `first`, taken by Reserve) and queues them.
+  void QueueBatch(std::vector<LogEntry> entries, uint64_t first, BatchCallback done);
   std::vector<std::pair<uint64_t, index::SegmentSummary>> SegmentsSnapshot();
+  // What a search reads, as of now: a snapshot (kept in *snapshot), the
+  // segments and the sets in memory. Under a shared db_mu_.
+  index::SearchContext SearchContextNow(std::optional<rocksdb::ManagedSnapshot>* snapshot);
   Status OpenWritable();
   void StartOnZeroedLog();
   void Monitor();
@@ -175,13 +197,26 @@ class RocksDbStore final : public LogStore {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::vector<PendingWrite> queue_;  // guarded by queue_mu_
-  bool closing_ = false;             // guarded by queue_mu_
-  std::atomic<uint64_t> next_seq_{0};
+  std::vector<PendingWrite> queue_;    // guarded by queue_mu_
+  bool closing_ = false;               // guarded by queue_mu_
+  std::atomic<uint64_t> next_seq_{0};  // taken under queue_mu_ (Reserve)
+  // Segment -> numbers taken and not yet written: a segment is sealed only
+  // once it has none (so no entry of it is written after its file).
+  std::map<uint64_t, uint64_t> unwritten_;  // guarded by queue_mu_
   std::thread writer_;
 
   std::mutex segments_mu_;
   std::map<uint64_t, index::SegmentSummary> segments_;  // guarded by segments_mu_
+
+  // The sets of the segments not sealed yet. Searches copy the map with
+  // their snapshot, both under pending_mu_; Seal drops a segment after its
+  // file is ingested, so a search finds its sets in memory or on disk.
+  std::mutex pending_mu_;
+  std::map<uint64_t, std::shared_ptr<index::PendingSegment>> pending_;  // guarded by pending_mu_
+  // Writer thread (and Open): the newest segment with entries; a newer one
+  // is kept in memory from its first entry.
+  std::optional<uint64_t> newest_segment_;
+  std::chrono::steady_clock::time_point next_seal_attempt_{};  // after a failed Seal
 
   std::mutex window_mu_;
   RecentWindow window_{kRecentLimit};  // guarded by window_mu_

@@ -27,6 +27,7 @@
 #include "store/index_format.h"
 #include "store/index_merge.h"
 #include "store/index_search.h"
+#include "store/pending_segment.h"
 #include "store/rocksdb_store.h"
 #include "store_sync.h"
 #include "temp_dir.h"
@@ -51,7 +52,7 @@ constexpr int64_t kDay0 = 1'767'225'600'000;
 
 // ---- formats ------------------------------------------------------------------
 
-TEST(IndexFormat, TermKeysRoundTripAndSortByTermThenSegment) {
+TEST(IndexFormat, TermKeysSortBySegmentThenTerm) {
   const std::string sev(1, '\0');  // Severity::kInfo: a term that is a 0x00 byte
   for (auto [kind, term] : {std::pair<char, std::string>{ix::kWordKind, "timeout"},
                             {ix::kWordKind, "école"},
@@ -61,49 +62,35 @@ TEST(IndexFormat, TermKeysRoundTripAndSortByTermThenSegment) {
                             {ix::kSeverityKind, "\x02"}}) {
     for (uint64_t segment : {uint64_t{0}, uint64_t{1}, uint64_t{1} << 24, ~uint64_t{0} >> 16}) {
       const std::string key = ix::TermKey(kind, term, segment);
-      std::string_view parsed;
-      uint64_t seg = 12345;
-      ASSERT_TRUE(ix::ParseTermKey(key, &parsed, &seg)) << term;
-      EXPECT_EQ(parsed, term);
-      EXPECT_EQ(seg, segment);
-      EXPECT_EQ(key[0], kind);
-      EXPECT_TRUE(key.starts_with(ix::TermKeyPrefix(kind, term, false)));
-      EXPECT_TRUE(key.starts_with(ix::TermKeyPrefix(kind, term, true)));
+      EXPECT_EQ(key, ix::SegmentTermsBegin(segment) + kind + term);
+      // Within its segment's range, after its seal key.
+      EXPECT_TRUE(key.starts_with(ix::SegmentTermsBegin(segment)));
+      EXPECT_LT(ix::SealKey(segment), key);
+      EXPECT_LT(key, ix::SegmentTermsBegin(segment + 1));
     }
   }
-  // One word's keys are contiguous, in segment order, whatever words follow.
-  EXPECT_LT(ix::TermKey('w', "time", 1), ix::TermKey('w', "time", 2));
-  EXPECT_LT(ix::TermKey('w', "time", 255), ix::TermKey('w', "time", 256));
-  EXPECT_LT(ix::TermKey('w', "time", ~uint64_t{0}), ix::TermKey('w', "time0", 0));
-  EXPECT_LT(ix::TermKey('w', "time", ~uint64_t{0}), ix::TermKey('w', "timeout", 0));
+  // A segment's keys are contiguous, in term order.
+  EXPECT_LT(ix::TermKey('w', "zzz", 1), ix::TermKey('w', "aaa", 2));
+  EXPECT_LT(ix::TermKey('w', "zzz", 255), ix::TermKey('s', "\x00", 256));
+  EXPECT_LT(ix::TermKey('w', "time", 7), ix::TermKey('w', "time0", 7));
+  EXPECT_LT(ix::TermKey('s', "\x02", 7), ix::TermKey('w', "a", 7));
 }
 
-TEST(IndexFormat, TermKeyPrefixesCoverTheirTermsOnly) {
-  const std::string exact = ix::TermKeyPrefix('w', "time", false);
-  const std::string prefix = ix::TermKeyPrefix('w', "time", true);
-  EXPECT_TRUE(ix::TermKey('w', "time", 7).starts_with(exact));
-  EXPECT_FALSE(ix::TermKey('w', "timeout", 7).starts_with(exact));
-  EXPECT_FALSE(ix::TermKey('w', "tim", 7).starts_with(exact));
+TEST(IndexFormat, PrefixKeysCoverTheirWordsOnly) {
+  const std::string prefix = ix::TermKey('w', "time", 7);
   EXPECT_TRUE(ix::TermKey('w', "timeout", 7).starts_with(prefix));
   EXPECT_TRUE(ix::TermKey('w', "time", 7).starts_with(prefix));
   EXPECT_FALSE(ix::TermKey('w', "tim", 7).starts_with(prefix));
   EXPECT_FALSE(ix::TermKey('s', "time", 7).starts_with(prefix));
+  EXPECT_FALSE(ix::TermKey('w', "timeout", 8).starts_with(prefix));
   // A prefix of whole code points is a byte prefix of the folded word.
-  EXPECT_TRUE(ix::TermKey('w', "übermut", 0).starts_with(ix::TermKeyPrefix('w', "über", true)));
+  EXPECT_TRUE(ix::TermKey('w', "übermut", 0).starts_with(ix::TermKey('w', "über", 0)));
 }
 
-TEST(IndexFormat, OtherKeysAreNotTermKeys) {
-  std::string_view term;
-  uint64_t seg;
-  const std::string good = ix::TermKey('w', "ab", 3);
-  EXPECT_FALSE(ix::ParseTermKey("", &term, &seg));
-  EXPECT_FALSE(ix::ParseTermKey(good.substr(0, 9), &term, &seg));     // too short
-  EXPECT_FALSE(ix::ParseTermKey("x" + good.substr(1), &term, &seg));  // another kind
-  EXPECT_FALSE(ix::ParseTermKey(ix::TimesKey(3, 1) + "0", &term, &seg));
-  EXPECT_FALSE(ix::ParseTermKey(ix::SegmentKey(3) + "0", &term, &seg));
-  std::string no_separator = good;
-  no_separator[good.size() - 9] = 'z';
-  EXPECT_FALSE(ix::ParseTermKey(no_separator, &term, &seg));
+TEST(IndexFormat, TermKeysAreApartFromSummariesAndTimes) {
+  EXPECT_LT(ix::SegmentKey(~uint64_t{0} >> 16), ix::SealKey(0));
+  EXPECT_LT(ix::TimesKey(~uint64_t{0} >> 16, 15), ix::SealKey(0));
+  EXPECT_EQ(ix::SealKey(3), ix::SegmentTermsBegin(3) + "!");
 }
 
 TEST(IndexFormat, SegmentAndTimesKeys) {
@@ -932,36 +919,58 @@ TEST(IndexSearch, BudgetsAndSegmentBoundaries) {
   EXPECT_LE(Total(first.value().counts), static_cast<int64_t>(ix::kExamineBudget / 1000));
 }
 
+// The store's database, opened directly (the index family with its merge
+// operator); closed when destroyed.
+struct RawDb {
+  std::vector<std::string> names;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  std::unique_ptr<rocksdb::DB> db;
+
+  RawDb(const std::string& path, bool read_only) {
+    rocksdb::DBOptions options;
+    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names) {
+      rocksdb::ColumnFamilyOptions cf;
+      if (n == "index") cf.merge_operator = std::make_shared<ix::IndexMergeOperator>();
+      cfs.emplace_back(n, cf);
+    }
+    rocksdb::DB* raw = nullptr;
+    const rocksdb::Status s = read_only
+                                  ? rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles, &raw)
+                                  : rocksdb::DB::Open(options, path, cfs, &handles, &raw);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    db.reset(raw);
+  }
+  ~RawDb() {
+    if (!db) return;
+    for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    EXPECT_TRUE(db->Close().ok());
+  }
+  rocksdb::ColumnFamilyHandle* Family(std::string_view name) const {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return handles[i];
+    }
+    return nullptr;
+  }
+};
+
 // A data dir from before the search index (entries, no "index" family, no
 // "index-version" record) gets its index built at the next writable open; so
 // does one whose build was cut short (index records there, no version record):
 // the build starts over, it does not add to what is there.
 void RemoveIndex(const std::string& path, bool drop_family) {
-  rocksdb::DBOptions options;
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const auto& n : names) {
-    rocksdb::ColumnFamilyOptions cf;
-    if (n == "index") cf.merge_operator = std::make_shared<ix::IndexMergeOperator>();
-    cfs.emplace_back(n, cf);
+  RawDb raw(path, false);
+  ASSERT_TRUE(raw.db);
+  std::string version;
+  EXPECT_TRUE(
+      raw.db->Get({}, raw.Family(rocksdb::kDefaultColumnFamilyName), "index-version", &version)
+          .ok());
+  EXPECT_TRUE(
+      raw.db->Delete({}, raw.Family(rocksdb::kDefaultColumnFamilyName), "index-version").ok());
+  if (drop_family) {
+    EXPECT_TRUE(raw.db->DropColumnFamily(raw.Family("index")).ok());
   }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(options, path, cfs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == rocksdb::kDefaultColumnFamilyName) {
-      std::string version;  // (EXPECT: the handles must be destroyed before the DB)
-      EXPECT_TRUE(db->Get({}, handles[i], "index-version", &version).ok());
-      EXPECT_TRUE(db->Delete({}, handles[i], "index-version").ok());
-    }
-    if (names[i] == "index" && drop_family) {
-      EXPECT_TRUE(db->DropColumnFamily(handles[i]).ok());
-    }
-  }
-  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  ASSERT_TRUE(db->Close().ok());
 }
 
 void ExpectIndexRebuilt(bool drop_family) {
@@ -994,6 +1003,99 @@ void ExpectIndexRebuilt(bool drop_family) {
 TEST(IndexBuild, ADataDirFromBeforeTheIndexGetsItAtOpen) { ExpectIndexRebuilt(true); }
 
 TEST(IndexBuild, AnUnfinishedBuildStartsOver) { ExpectIndexRebuilt(false); }
+
+// ---- sets in memory, and sealing ----------------------------------------------
+
+std::vector<uint32_t> ToVector(roaring_bitmap_t* r) {
+  std::vector<uint32_t> out(roaring_bitmap_get_cardinality(r));
+  roaring_bitmap_to_uint32_array(r, out.data());
+  roaring_bitmap_free(r);
+  return out;
+}
+
+TEST(PendingSegment, AddsReadsAndSealsAsTheMergedSetsWould) {
+  ix::PendingSegment p(42);
+  p.Add({{"wtimeout", {3, 1}}, {"wtime", {2}}, {std::string("s\0", 2), {1, 2, 3}}});
+  p.Add({{"wtimeout", {7, 3}}, {"wtimer", {9}}, {"wtim", {4}}, {"sx", {5}}});
+  EXPECT_EQ(ToVector(p.Ordinals('w', "timeout")), (std::vector<uint32_t>{1, 3, 7}));
+  EXPECT_EQ(ToVector(p.Ordinals('s', std::string_view("\0", 1))), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_TRUE(ToVector(p.Ordinals('w', "nope")).empty());
+  EXPECT_TRUE(ToVector(p.Ordinals('s', "timeout")).empty()) << "a word is not a severity";
+  size_t words = 0;
+  EXPECT_EQ(ToVector(p.PrefixOrdinals("time", &words)), (std::vector<uint32_t>{1, 2, 3, 7, 9}));
+  EXPECT_EQ(words, 3u);  // time, timeout, timer: not tim, not the severity
+  words = 0;
+  EXPECT_EQ(ToVector(p.PrefixOrdinals("timeout", &words)), (std::vector<uint32_t>{1, 3, 7}));
+  EXPECT_EQ(words, 1u);
+  // Sealing writes each set once, sorted and unique, under its key, and the
+  // seal key first.
+  const auto records = p.Records();
+  ASSERT_EQ(records.size(), 7u);
+  EXPECT_EQ(records[0].first, ix::SealKey(42));
+  for (size_t i = 1; i < records.size(); ++i) EXPECT_LT(records[i - 1].first, records[i].first);
+  std::map<std::string, std::string> by_key(records.begin(), records.end());
+  EXPECT_EQ(by_key.at(ix::TermKey('w', "timeout", 42)), ix::EncodeOrdinals({1, 3, 7}));
+  EXPECT_EQ(by_key.at(ix::TermKey('s', std::string_view("\0", 1), 42)),
+            ix::EncodeOrdinals({1, 2, 3}));
+}
+
+// The segments whose sets are sealed on disk in the data dir at `path`
+// (closed), of those that have a summary.
+std::pair<std::set<uint64_t>, std::set<uint64_t>> SealedOfAll(const std::string& path) {
+  RawDb raw(path, true);
+  std::set<uint64_t> sealed, all;
+  if (!raw.db || !raw.Family("index")) return {sealed, all};
+  std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator({}, raw.Family("index")));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t segment;
+    const std::string_view k = it->key().ToStringView();
+    if (ix::ParseSegmentKey(k, &segment)) all.insert(segment);
+    if (k.size() == 10 && k[0] == ix::kTermsTag && k[9] == ix::kSealKind) {
+      segment = 0;
+      for (int b = 1; b <= 8; ++b) segment = (segment << 8) | static_cast<unsigned char>(k[b]);
+      EXPECT_EQ(ix::SealKey(segment), k);
+      sealed.insert(segment);
+    }
+  }
+  return {sealed, all};
+}
+
+// The newest segment's sets are in memory; a segment is sealed (written as a
+// table file) once a newer one begins, and one left unsealed by the last run
+// is rebuilt from its entries at the next open, then sealed. Searches find
+// the same entries all along.
+TEST(IndexSeal, SegmentsAreSealedWhenTheNextBeginsAndRebuiltAtOpen) {
+  TempDir dir;
+  std::mt19937_64 rng(17);
+  Corpus corpus;
+  constexpr size_t kEntries = ix::kSegmentSize + 3000;
+  {
+    auto store = OpenOrDie({.path = dir.path()});
+    ASSERT_TRUE(store);
+    Ingest(*store, RandomEntries(rng, kEntries, kDay0, kDay, 5000), rng, &corpus, 5000);
+    const auto by_id = ById(corpus);
+    for (const char* q : {"timeout", "tim*", "\"connection timeout\"", "σοφ* -x"}) {
+      ExpectSearchesMatch(*store, corpus, by_id, MakeFilter(q), q, {1000});
+    }
+    ExpectStatsMatch(*store, corpus);
+  }
+  auto [sealed, all] = SealedOfAll(dir.path());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(sealed, std::set<uint64_t>{*all.begin()}) << "the first, full, segment is sealed";
+  {
+    auto store = OpenOrDie({.path = dir.path()});
+    ASSERT_TRUE(store);
+    const auto by_id = ById(corpus);
+    for (const char* q : {"timeout", "tim*", "\"connection timeout\"", "σοφ* -x"}) {
+      ExpectSearchesMatch(*store, corpus, by_id, MakeFilter(q), q, {1000});
+    }
+    ExpectSearchesMatch(*store, corpus, by_id, MakeFilter("", Severities({Severity::kError})),
+                        "errors", {1000});
+    ExpectStatsMatch(*store, corpus);
+  }
+  std::tie(sealed, all) = SealedOfAll(dir.path());
+  EXPECT_EQ(sealed, all) << "the second was rebuilt and sealed at the open";
+}
 
 // A batch is one write: when the disk fails under it, none of its entries is
 // found afterwards, by search or by stats, now or after a reopen.
