@@ -12,19 +12,13 @@ void IndexBuilder::Add(const TimeKey& key, const LogEntry& entry) {
   const uint64_t segment = SegmentOf(key.seq);
   const uint32_t ordinal = OrdinalOf(key.seq);
   TermSets& sets = sets_[segment];
-  auto add = [&](char kind, std::string_view term) {
-    scratch_.assign(1, kind);
-    scratch_.append(term);
-    auto& ordinals = sets[scratch_];
-    // A word said twice in one message is one ordinal (an entry's words are
-    // added together, so a repeat is always the last one added).
-    if (ordinals.empty() || ordinals.back() != ordinal) ordinals.push_back(ordinal);
-  };
+  // A word said twice in one message is one ordinal: an entry's words are
+  // added together, so a repeat is the last ordinal of its set (TermSets::Add).
   words::WordReader reader(entry.message);
   words::Word w;
-  while (reader.Next(&w)) add(kWordKind, w.text);
+  while (reader.Next(&w)) sets.Add(kWordKind, w.text, ordinal);
   const char sev = static_cast<char>(entry.severity);
-  add(kSeverityKind, std::string_view(&sev, 1));
+  sets.Add(kSeverityKind, std::string_view(&sev, 1), ordinal);
 
   times_[{segment, ordinal >> kPageBits}].push_back({ordinal, key.timestamp_ms});
   SegmentSummary& s = summaries_[segment];
@@ -45,20 +39,22 @@ void IndexBuilder::WriteTo(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHand
                            const std::function<bool(uint64_t)>& in_memory) const {
   // In key order: RocksDB's memtable (a skip list) inserts a key next to the
   // one before it cheaply.
-  std::vector<std::pair<std::string, const std::vector<uint32_t>*>> in_order;
+  std::vector<std::pair<std::string, std::pair<const TermSets*, size_t>>> in_order;
   for (const auto& [segment, sets] : sets_) {
     if (in_memory && in_memory(segment)) continue;
-    for (const auto& [term, ordinals] : sets) {
-      in_order.emplace_back(TermKey(term[0], std::string_view(term).substr(1), segment), &ordinals);
+    for (size_t i = 0; i < sets.size(); ++i) {
+      const std::string_view term = sets.term(i);
+      in_order.emplace_back(TermKey(term[0], term.substr(1), segment), std::pair(&sets, i));
     }
   }
   std::sort(in_order.begin(), in_order.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<uint32_t> sorted;
-  for (const auto& [key, ordinals] : in_order) {
+  for (const auto& [key, where] : in_order) {
     // Sequence numbers are taken in Append order but queued under a lock, so
     // a batch's ordinals are nearly, not always, ascending.
-    sorted = *ordinals;
+    sorted.clear();
+    where.first->AppendOrdinals(where.second, &sorted);
     std::sort(sorted.begin(), sorted.end());
     sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
     batch->Merge(cf, key, EncodeOrdinals(sorted));

@@ -18,7 +18,7 @@
 #include "logsvc/log_entry.h"
 #include "store/entry_codec.h"
 #include "store/index_format.h"
-#include "store/pending_segment.h"
+#include "store/term_sets.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;
@@ -49,7 +49,6 @@ class IndexBuilder {
   std::map<uint64_t, TermSets> sets_;  // segment -> kind+term -> ordinals
   std::map<std::pair<uint64_t, uint32_t>, std::vector<TimePoint>> times_;  // (segment, page)
   std::map<uint64_t, SegmentSummary> summaries_;
-  std::string scratch_;
 };
 
 }  // namespace logsvc::store::index

@@ -12,25 +12,23 @@
 #define LOGSVC_STORE_PENDING_SEGMENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "store/term_sets.h"
 
 typedef struct roaring_bitmap_s roaring_bitmap_t;  // CRoaring's
 
 namespace logsvc::store::index {
 
-// Sets being built: kind (kWordKind, kSeverityKind) followed by the term ->
-// ordinals, in any order, repeats allowed.
-using TermSets = std::unordered_map<std::string, std::vector<uint32_t>>;
-
 class PendingSegment {
  public:
-  explicit PendingSegment(uint64_t segment) : segment_(segment) {}
+  explicit PendingSegment(uint64_t segment);
   PendingSegment(const PendingSegment&) = delete;
   PendingSegment& operator=(const PendingSegment&) = delete;
 
@@ -46,7 +44,11 @@ class PendingSegment {
   // number of such words to *words.
   roaring_bitmap_t* PrefixOrdinals(std::string_view prefix, size_t* words) const;
 
-  // What sealing writes: every set's key and value, and the seal key, sorted by key.
+  // What sealing writes: every set's key and value, and the seal key, sorted
+  // by key, each passed to `put` (which must not call back into this).
+  void ForEachRecord(
+      const std::function<void(const std::string& key, const std::string& value)>& put) const;
+  // The same, collected (tests).
   std::vector<std::pair<std::string, std::string>> Records() const;
 
  private:

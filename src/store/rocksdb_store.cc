@@ -265,6 +265,7 @@ void RocksDbStore::CloseDb() {
     // Rebuilt from the entries when a database is opened again.
     std::lock_guard lock(pending_mu_);
     pending_.clear();
+    sealing_.clear();
   }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
@@ -509,15 +510,16 @@ bool RocksDbStore::Seal(const std::shared_ptr<index::PendingSegment>& pending) {
   // One table file of the segment's sets, sorted, ingested: no memtable
   // insert, and (the segment's keys being one range no other file has) it
   // goes to the last level at once, so it is never compacted again.
-  const auto records = pending->Records();
   const std::string path =
       options_.path + "/seal-" + std::to_string(pending->segment()) + ".sst.tmp";
   rocksdb::Options options(rocksdb::DBOptions(), CfOptions(cache_, Family::kIndex));
   options.env = env_.get();
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, index_cf_);
   rocksdb::Status s = writer.Open(path);
-  for (size_t i = 0; s.ok() && i < records.size(); ++i) {
-    s = writer.Put(records[i].first, records[i].second);
+  if (s.ok()) {
+    pending->ForEachRecord([&](const std::string& key, const std::string& value) {
+      if (s.ok()) s = writer.Put(key, value);
+    });
   }
   if (s.ok()) s = writer.Finish();
   if (s.ok()) {
@@ -541,12 +543,14 @@ bool RocksDbStore::Seal(const std::shared_ptr<index::PendingSegment>& pending) {
 
 void RocksDbStore::SealOlderSegments() {
   const auto now = std::chrono::steady_clock::now();
-  if (now < next_seal_attempt_) return;
   std::vector<std::shared_ptr<index::PendingSegment>> older;
   {
     std::lock_guard lock(pending_mu_);
+    if (now < next_seal_attempt_) return;
     for (const auto& [segment, pending] : pending_) {
-      if (segment < newest_segment_.value_or(0)) older.push_back(pending);
+      if (segment < newest_segment_.value_or(0) && !sealing_.count(segment)) {
+        older.push_back(pending);
+      }
     }
   }
   {
@@ -555,12 +559,33 @@ void RocksDbStore::SealOlderSegments() {
     std::lock_guard lock(queue_mu_);
     std::erase_if(older, [&](const auto& p) { return unwritten_.count(p->segment()) > 0; });
   }
-  for (const auto& pending : older) {
-    if (!Seal(pending)) {
-      next_seal_attempt_ = now + kMonitorInterval;
+  for (auto& pending : older) {
+    {
+      std::lock_guard lock(pending_mu_);
+      sealing_.insert(pending->segment());
+    }
+    // On a reader thread: a seal takes some 100 ms of sorting and writing,
+    // which the writer (and every client waiting on it) would otherwise wait.
+    readers_->Submit([this, pending = std::move(pending)] { SealInBackground(pending); });
+  }
+}
+
+void RocksDbStore::SealInBackground(const std::shared_ptr<index::PendingSegment>& pending) {
+  std::shared_lock db_lock(db_mu_);  // the writer may not reopen db_ meanwhile
+  {
+    // Reopened since (CloseDb clears pending_): the new database sealed or
+    // rebuilt its own copy of the segment.
+    std::lock_guard lock(pending_mu_);
+    auto it = pending_.find(pending->segment());
+    if (it == pending_.end() || it->second != pending || !db_ || db_read_only_) {
+      sealing_.erase(pending->segment());
       return;
     }
   }
+  const bool sealed = Seal(pending);
+  std::lock_guard lock(pending_mu_);
+  sealing_.erase(pending->segment());
+  if (!sealed) next_seal_attempt_ = std::chrono::steady_clock::now() + kMonitorInterval;
 }
 
 std::vector<std::pair<uint64_t, index::SegmentSummary>> RocksDbStore::SegmentsSnapshot() {

@@ -40,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -139,7 +140,12 @@ class RocksDbStore final : public LogStore {
   // Writes a segment's sets to disk and drops them from memory; false (and
   // logged) if that failed: they stay in memory.
   bool Seal(const std::shared_ptr<index::PendingSegment>& pending);
-  void SealOlderSegments();  // every segment in memory older than the newest
+  // Writer thread: hands every segment in memory older than the newest (and
+  // wholly written) to SealInBackground, on a reader thread.
+  void SealOlderSegments();
+  // Seals `pending` under a shared db_mu_, unless the database was reopened
+  // since it was handed over.
+  void SealInBackground(const std::shared_ptr<index::PendingSegment>& pending);
   // Takes n sequence numbers, counted as unwritten until the writer has
   // written (or failed) their entries; the first.
   uint64_t Reserve(size_t n);
@@ -216,7 +222,8 @@ class RocksDbStore final : public LogStore {
   // Writer thread (and Open): the newest segment with entries; a newer one
   // is kept in memory from its first entry.
   std::optional<uint64_t> newest_segment_;
-  std::chrono::steady_clock::time_point next_seal_attempt_{};  // after a failed Seal
+  std::set<uint64_t> sealing_;  // guarded by pending_mu_: handed to SealInBackground
+  std::chrono::steady_clock::time_point next_seal_attempt_{};  // guarded by pending_mu_
 
   std::mutex window_mu_;
   RecentWindow window_{kRecentLimit};  // guarded by window_mu_

@@ -29,6 +29,7 @@
 #include "store/index_search.h"
 #include "store/pending_segment.h"
 #include "store/rocksdb_store.h"
+#include "store/term_sets.h"
 #include "store_sync.h"
 #include "temp_dir.h"
 
@@ -1013,10 +1014,64 @@ std::vector<uint32_t> ToVector(roaring_bitmap_t* r) {
   return out;
 }
 
+// TermSets as (kind+text -> ordinals) pairs, for tests.
+ix::TermSets Sets(const std::vector<std::pair<std::string, std::vector<uint32_t>>>& sets) {
+  ix::TermSets out;
+  for (const auto& [key, ordinals] : sets) {
+    for (uint32_t o : ordinals) out.Add(key[0], std::string_view(key).substr(1), o);
+  }
+  return out;
+}
+
+// Against a map of strings to vectors: many terms (the table grows many
+// times), long and short texts, repeats, and merges of one into another.
+TEST(TermSets, KeepsEveryTermsOrdinalsInTheOrderAddedAsAMapWould) {
+  std::mt19937_64 rng(5);
+  std::map<std::string, std::vector<uint32_t>> want;
+  ix::TermSets sets;
+  auto add = [&](ix::TermSets& to, char kind, const std::string& text, uint32_t o) {
+    to.Add(kind, text, o);
+    auto& v = want[std::string(1, kind) + text];
+    if (v.empty() || v.back() != o) v.push_back(o);
+  };
+  for (int round = 0; round < 4; ++round) {
+    ix::TermSets batch;
+    for (uint32_t o = 0; o < 10000; ++o) {
+      const uint32_t ordinal = round * 10000 + o;
+      const size_t words = rng() % 6;
+      for (size_t w = 0; w < words; ++w) {
+        // Zipf-like: a few common words, many rare ones, some long.
+        const uint64_t r = rng() % 1000;
+        std::string text = r < 500
+                               ? "w" + std::to_string(r % 10)
+                               : "id" + std::to_string(rng() % 100000) + std::string(r % 20, 'x');
+        add(round % 2 ? batch : sets, rng() % 8 ? 'w' : 's', text, ordinal);
+        if (rng() % 10 == 0) add(round % 2 ? batch : sets, 'w', text, ordinal);  // a repeat
+      }
+    }
+    if (round % 2) sets.Merge(batch);
+  }
+  ASSERT_EQ(sets.size(), want.size());
+  std::set<std::string> seen;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    const std::string key(sets.term(i));
+    EXPECT_TRUE(seen.insert(key).second) << "a term twice: " << key;
+    std::vector<uint32_t> got;
+    sets.AppendOrdinals(i, &got);
+    ASSERT_TRUE(want.count(key)) << key;
+    EXPECT_EQ(got, want.at(key)) << key;
+    EXPECT_EQ(sets.Find(key[0], std::string_view(key).substr(1)), std::optional<size_t>(i));
+  }
+  EXPECT_FALSE(sets.Find('w', "absent"));
+  EXPECT_TRUE(sets.Find('w', "w1"));
+  EXPECT_FALSE(sets.Find('q', "w1")) << "the kind is part of the term";
+  EXPECT_FALSE(ix::TermSets().Find('w', "w1"));
+}
+
 TEST(PendingSegment, AddsReadsAndSealsAsTheMergedSetsWould) {
   ix::PendingSegment p(42);
-  p.Add({{"wtimeout", {3, 1}}, {"wtime", {2}}, {std::string("s\0", 2), {1, 2, 3}}});
-  p.Add({{"wtimeout", {7, 3}}, {"wtimer", {9}}, {"wtim", {4}}, {"sx", {5}}});
+  p.Add(Sets({{"wtimeout", {3, 1}}, {"wtime", {2}}, {std::string("s\0", 2), {1, 2, 3}}}));
+  p.Add(Sets({{"wtimeout", {7, 3}}, {"wtimer", {9}}, {"wtim", {4}}, {"sx", {5}}}));
   EXPECT_EQ(ToVector(p.Ordinals('w', "timeout")), (std::vector<uint32_t>{1, 3, 7}));
   EXPECT_EQ(ToVector(p.Ordinals('s', std::string_view("\0", 1))), (std::vector<uint32_t>{1, 2, 3}));
   EXPECT_TRUE(ToVector(p.Ordinals('w', "nope")).empty());
