@@ -808,9 +808,17 @@ void RocksDbStore::WriterLoop() {
     }
     UpdateHealth();
     if (batch.empty()) continue;
-    std::vector<uint64_t> seqs;  // written (or failed) once this group is done
-    seqs.reserve(batch.size());
-    for (const auto& pw : batch) seqs.push_back(pw.key.seq);
+    // Written (or failed) once this group is done, counted by segment: one
+    // map update per segment (a group spans one or two), not per entry.
+    std::vector<std::pair<uint64_t, size_t>> done_by_segment;
+    for (const auto& pw : batch) {
+      const uint64_t segment = index::SegmentOf(pw.key.seq);
+      auto it = std::find_if(done_by_segment.begin(), done_by_segment.end(),
+                             [&](const auto& d) { return d.first == segment; });
+      if (it == done_by_segment.end())
+        it = done_by_segment.insert(done_by_segment.end(), {segment, 0});
+      ++it->second;
+    }
     if (!healthy_) {
       const std::string why = UnhealthyReason();
       const Status error = Status::Unavailable(why);
@@ -821,7 +829,9 @@ void RocksDbStore::WriterLoop() {
     batch.clear();
     {
       std::lock_guard lock(queue_mu_);
-      for (uint64_t seq : seqs) CountUnwritten(seq, 1, -1);
+      for (const auto& [segment, n] : done_by_segment) {
+        CountUnwritten(index::SeqOf(segment, 0), n, -1);
+      }
     }
     SealOlderSegments();
   }
