@@ -5,7 +5,8 @@
 #      (also from the zip, in a chroot), the disk-full tests on a tmpfs (root),
 #      the tokenizer against Python's unicodedata, the Terraform schema check,
 #      and the original design's curl scripts;
-#   2. ASan + UBSan build (clang): the same tests once more, and the libFuzzer
+#   2. ASan + UBSan build (clang, which also checks the lock annotations of
+#      src/util/mutex.h with -Wthread-safety): the same tests once more, and the libFuzzer
 #      targets (the request validator, the batch parser, the search query parser)
 #      for a bounded time.
 # FUZZ_SECONDS (default 30) bounds each fuzz target.

@@ -264,12 +264,12 @@ void Api::Recent(std::string_view cors, Done done) {
     const EntryList& list = page.value().entries;
     std::shared_ptr<const std::string> body;
     {
-      std::lock_guard lock(recent_mu_);
+      util::MutexLock lock(&recent_mu_);
       if (recent_list_ == list) body = recent_body_;
     }
     if (!body) {
       body = std::make_shared<const std::string>(EntryListBody(*list));
-      std::lock_guard lock(recent_mu_);
+      util::MutexLock lock(&recent_mu_);
       recent_list_ = list;
       recent_body_ = body;
     }

@@ -27,7 +27,6 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +35,7 @@
 #include "api/request_headers.h"
 #include "core/ingest_batch.h"
 #include "logsvc/log_store.h"
+#include "util/mutex.h"
 
 namespace logsvc::api {
 
@@ -129,9 +129,9 @@ class Api {
 
   // The last GET /logs body and the list it was made from: while the store
   // hands out the same list, the body is reused instead of re-encoded.
-  std::mutex recent_mu_;
-  EntryList recent_list_;                           // guarded by recent_mu_
-  std::shared_ptr<const std::string> recent_body_;  // guarded by recent_mu_
+  util::Mutex recent_mu_;
+  EntryList recent_list_ GUARDED_BY(recent_mu_);
+  std::shared_ptr<const std::string> recent_body_ GUARDED_BY(recent_mu_);
 };
 
 }  // namespace logsvc::api

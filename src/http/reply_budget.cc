@@ -53,7 +53,7 @@ void ReplyBudget::ClaimAnyway(size_t bytes, Claim* claim) {
 bool ReplyBudget::TryClaim(std::shared_ptr<const std::string> body, Claim* claim) {
   claim->Release();
   {
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(&mu_);
     auto [it, first] = shared_holders_.try_emplace(body.get(), 0);
     if (first && !Add(body->size())) {
       shared_holders_.erase(it);
@@ -68,7 +68,7 @@ bool ReplyBudget::TryClaim(std::shared_ptr<const std::string> body, Claim* claim
 }
 
 void ReplyBudget::ReleaseShared(const std::shared_ptr<const std::string>& body) {
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(&mu_);
   auto it = shared_holders_.find(body.get());
   if (--it->second > 0) return;
   shared_holders_.erase(it);

@@ -17,9 +17,10 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "util/mutex.h"
 
 namespace logsvc::http {
 
@@ -65,8 +66,8 @@ class ReplyBudget {
 
   const size_t limit_;
   std::atomic<size_t> held_{0};
-  std::mutex mu_;
-  std::unordered_map<const std::string*, size_t> shared_holders_;  // guarded by mu_
+  util::Mutex mu_;
+  std::unordered_map<const std::string*, size_t> shared_holders_ GUARDED_BY(mu_);
 };
 
 }  // namespace logsvc::http

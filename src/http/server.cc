@@ -10,7 +10,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/container/small_vector.hpp>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -20,6 +19,7 @@
 #include "http/request_framing.h"
 #include "http/response_head.h"
 #include "util/log.h"
+#include "util/mutex.h"
 
 namespace logsvc::http {
 namespace {
@@ -93,8 +93,8 @@ class ReplyMailbox {
   void Drain();
 
   net::io_context& io_;
-  std::mutex mu_;
-  std::vector<std::pair<std::shared_ptr<Session>, api::Response>> queued_;  // guarded by mu_
+  util::Mutex mu_;
+  std::vector<std::pair<std::shared_ptr<Session>, api::Response>> queued_ GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -259,8 +259,10 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
     // Beast reads at most what the buffer may hold at a time: with the
     // header's 16 KiB, a batch of 1,000 entries took ten reads (each an
     // epoll re-arm and a timer reset: a sixth of a batch load's CPU). The
-    // body's own bound is the parser's body_limit.
-    buffer_.max_size(kBodyReadBuffer);
+    // body's own bound is the parser's body_limit. Not for a chunked body:
+    // there the buffer's size is what bounds a chunk-size line and the
+    // trailer (kHeaderLimit, 431 past it).
+    if (!parser_->chunked()) buffer_.max_size(kBodyReadBuffer);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -463,7 +465,7 @@ void ReplyMailbox::Deliver(std::shared_ptr<Session> session, api::Response respo
   if (io_.get_executor().running_in_this_thread()) return session->Complete(std::move(response));
   bool first;
   {
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(&mu_);
     first = queued_.empty();
     queued_.emplace_back(std::move(session), std::move(response));
   }
@@ -473,7 +475,7 @@ void ReplyMailbox::Deliver(std::shared_ptr<Session> session, api::Response respo
 void ReplyMailbox::Drain() {
   std::vector<std::pair<std::shared_ptr<Session>, api::Response>> ready;
   {
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(&mu_);
     ready.swap(queued_);
   }
   for (auto& [session, response] : ready) session->Complete(std::move(response));

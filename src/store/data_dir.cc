@@ -65,20 +65,20 @@ void DataDir::Pin() {
   // another one, the check below fails at once.
   std::optional<FileIdentity> dir = IdentityAt(fd_, "", AT_EMPTY_PATH);
   std::optional<FileIdentity> lock = IdentityOf(path_ + "/LOCK");
-  std::lock_guard guard(mu_);
+  util::MutexLock guard(&mu_);
   dir_id_ = dir;
   lock_id_ = lock;
 }
 
 bool DataDir::pinned() const {
-  std::lock_guard guard(mu_);
+  util::MutexLock guard(&mu_);
   return dir_id_.has_value();
 }
 
 Status DataDir::Check() const {
   std::optional<FileIdentity> dir, lock;
   {
-    std::lock_guard guard(mu_);
+    util::MutexLock guard(&mu_);
     if (!dir_id_) return Status::Ok();
     dir = dir_id_;
     lock = lock_id_;

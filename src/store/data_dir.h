@@ -20,11 +20,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "logsvc/status.h"
+#include "util/mutex.h"
 
 namespace logsvc::store {
 
@@ -77,9 +77,9 @@ class DataDir {
 
   const std::string path_;
   const int fd_;  // the directory, open and flock()ed
-  mutable std::mutex mu_;
-  std::optional<FileIdentity> dir_id_;   // guarded by mu_
-  std::optional<FileIdentity> lock_id_;  // guarded by mu_
+  mutable util::Mutex mu_;
+  std::optional<FileIdentity> dir_id_ GUARDED_BY(mu_);
+  std::optional<FileIdentity> lock_id_ GUARDED_BY(mu_);
 };
 
 }  // namespace logsvc::store

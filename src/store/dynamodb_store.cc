@@ -33,9 +33,9 @@ struct DynamoDbStore::Walk {
   Filter filter;
   Order order = Order::kDesc;
   std::function<void(Status)> finish;  // reports the walk's result, or the error
-  std::mutex mu;
-  size_t pending = 0;  // guarded by mu: Queries of this round not yet answered
-  Status error;        // guarded by mu: the round's first failure
+  util::Mutex mu;
+  size_t pending GUARDED_BY(mu) = 0;  // Queries of this round not yet answered
+  Status error GUARDED_BY(mu);        // the round's first failure
 };
 
 // One AppendBatch call: its entries, cut into BatchWriteItem requests.
@@ -43,10 +43,10 @@ struct DynamoDbStore::Batch {
   std::vector<LogEntry> entries;
   BatchCallback done;
   size_t requests = 0;
-  std::mutex mu;
-  size_t next = 0;    // guarded by mu: the next request to send
-  int in_flight = 0;  // guarded by mu
-  Status error;       // guarded by mu: the first failure
+  util::Mutex mu;
+  size_t next GUARDED_BY(mu) = 0;  // the next request to send
+  int in_flight GUARDED_BY(mu) = 0;
+  Status error GUARDED_BY(mu);  // the first failure
 };
 
 Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(
@@ -129,21 +129,23 @@ void DynamoDbStore::Note(const Status& s) const {
 }
 
 bool DynamoDbStore::Begin() {
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(&mu_);
   if (closed_) return false;
   ++in_flight_;
   return true;
 }
 
 void DynamoDbStore::End() {
-  std::lock_guard lock(mu_);
-  if (--in_flight_ == 0) idle_cv_.notify_all();
+  util::MutexLock lock(&mu_);
+  if (--in_flight_ == 0) idle_cv_.SignalAll();
 }
 
 void DynamoDbStore::Close() {
-  std::unique_lock lock(mu_);
+  util::MutexLock lock(&mu_);
   closed_ = true;
-  idle_cv_.wait_for(lock, std::chrono::seconds(10), [this] { return in_flight_ == 0; });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (in_flight_ > 0 && idle_cv_.WaitUntil(&mu_, deadline)) {
+  }
 }
 
 void DynamoDbStore::Append(LogEntry entry, AppendCallback done) {
@@ -180,7 +182,7 @@ void DynamoDbStore::AppendBatch(std::vector<LogEntry> entries, BatchCallback don
 void DynamoDbStore::StartBatchRequests(const std::shared_ptr<Batch>& batch) {
   std::vector<size_t> to_send;
   {
-    std::lock_guard lock(batch->mu);
+    util::MutexLock lock(&batch->mu);
     while (batch->error.ok() && batch->in_flight < kBatchRequestsInFlight &&
            batch->next < batch->requests) {
       to_send.push_back(batch->next++);
@@ -223,7 +225,7 @@ void DynamoDbStore::BatchRequestDone(const std::shared_ptr<Batch>& batch, Status
   bool finished;
   Status error;
   {
-    std::lock_guard lock(batch->mu);
+    util::MutexLock lock(&batch->mu);
     --batch->in_flight;
     if (!status.ok() && batch->error.ok()) batch->error = std::move(status);
     // After a failure no request is started; the batch ends with those in flight.
@@ -296,7 +298,11 @@ void DynamoDbStore::Drive(std::shared_ptr<Walk> walk) {
     walk->finish(Status::Ok());
     return End();
   }
-  walk->pending = fetches.size();
+  {
+    // Before the first Query is sent: the answers decrement it.
+    util::MutexLock lock(&walk->mu);
+    walk->pending = fetches.size();
+  }
   for (const dynamodb::ShardFetch& fetch : fetches) {
     const std::string type = dynamodb::IndexPartition(fetch.shard);
     dynamodb::IndexQuery q{.table = options_.table,
@@ -310,7 +316,7 @@ void DynamoDbStore::Drive(std::shared_ptr<Walk> walk) {
     client_->Call("Query", dynamodb::QueryIndexRequest(q),
                   [this, walk, shard = fetch.shard](Result<std::string> r) {
                     Note(r.status());
-                    std::unique_lock lock(walk->mu);
+                    util::MutexLock lock(&walk->mu);
                     if (!walk->error.ok()) {
                       // The call fails anyway: this answer is not looked at.
                     } else if (r.ok()) {
@@ -320,7 +326,7 @@ void DynamoDbStore::Drive(std::shared_ptr<Walk> walk) {
                     }
                     if (--walk->pending > 0) return;
                     const Status error = walk->error;
-                    lock.unlock();
+                    lock.Unlock();
                     if (error.ok()) return Drive(walk);
                     walk->finish(error);
                     End();

@@ -68,14 +68,13 @@
 #define LOGSVC_STORE_DYNAMODB_STORE_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "aws/dynamodb_client.h"
 #include "aws/environment.h"
 #include "logsvc/log_store.h"
+#include "util/mutex.h"
 
 namespace logsvc::store {
 
@@ -149,8 +148,8 @@ class DynamoDbStore final : public LogStore {
   void SendBatchRequest(std::shared_ptr<Batch> batch, std::string body, int attempt);
   void BatchRequestDone(const std::shared_ptr<Batch>& batch, Status status);
   void Note(const Status& s) const;
-  bool Begin();  // counts a request in flight; false once closed
-  void End();
+  bool Begin() EXCLUDES(mu_);  // counts a request in flight; false once closed
+  void End() EXCLUDES(mu_);
 
   const DynamoDbStoreOptions options_;
   std::unique_ptr<aws::DynamoDbClient> client_;
@@ -161,10 +160,10 @@ class DynamoDbStore final : public LogStore {
   mutable std::atomic<int64_t> last_probe_ms_{0};
   mutable std::atomic<bool> probing_{false};
 
-  std::mutex mu_;
-  std::condition_variable idle_cv_;
-  int in_flight_ = 0;    // guarded by mu_
-  bool closed_ = false;  // guarded by mu_
+  util::Mutex mu_;
+  util::CondVar idle_cv_;  // in_flight_ fell to 0
+  int in_flight_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace logsvc::store

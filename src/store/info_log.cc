@@ -43,7 +43,7 @@ InfoLog::InfoLog(std::string dir, int fd, uint64_t size, uint64_t max_bytes,
       size_(size) {}
 
 InfoLog::~InfoLog() {
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(&mu_);
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -77,7 +77,7 @@ void InfoLog::Logv(const char* format, va_list ap) {
     buf[len++] = '\n';
   }
 
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(&mu_);
   if (size_ >= max_bytes_) RotateLocked();
   // One write per line, O_APPEND: a failed or short write loses this line only.
   ssize_t w = ::write(fd_, data, len);
@@ -101,12 +101,12 @@ void InfoLog::RotateLocked() {
 }
 
 size_t InfoLog::GetLogFileSize() const {
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(&mu_);
   return size_;
 }
 
 uint64_t InfoLog::dropped_lines() const {
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(&mu_);
   return dropped_;
 }
 

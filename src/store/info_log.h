@@ -19,8 +19,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
+
+#include "util/mutex.h"
 
 namespace logsvc::store {
 
@@ -44,15 +45,15 @@ class InfoLog final : public rocksdb::Logger {
  private:
   InfoLog(std::string dir, int fd, uint64_t size, uint64_t max_bytes,
           std::function<bool()> may_create_files);
-  void RotateLocked();
+  void RotateLocked() REQUIRES(mu_);
 
   const std::string dir_;
   const uint64_t max_bytes_;
   const std::function<bool()> may_create_files_;
-  mutable std::mutex mu_;
-  int fd_;                // guarded by mu_
-  uint64_t size_;         // guarded by mu_
-  uint64_t dropped_ = 0;  // guarded by mu_
+  mutable util::Mutex mu_;
+  int fd_ GUARDED_BY(mu_);
+  uint64_t size_ GUARDED_BY(mu_);
+  uint64_t dropped_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace logsvc::store

@@ -17,14 +17,14 @@ PendingSegment::PendingSegment(uint64_t segment) : segment_(segment) {
 }
 
 void PendingSegment::Add(TermSets sets) {
-  std::unique_lock lock(mu_);
+  util::WriterLock lock(&mu_);
   sets_.Merge(sets);
 }
 
 roaring_bitmap_t* PendingSegment::Ordinals(char kind, std::string_view term) const {
   std::vector<uint32_t> ordinals;
   {
-    std::shared_lock lock(mu_);
+    util::ReaderLock lock(&mu_);
     const auto i = sets_.Find(kind, term);
     if (!i) return roaring_bitmap_create();
     sets_.AppendOrdinals(*i, &ordinals);
@@ -35,7 +35,7 @@ roaring_bitmap_t* PendingSegment::Ordinals(char kind, std::string_view term) con
 roaring_bitmap_t* PendingSegment::PrefixOrdinals(std::string_view prefix, size_t* words) const {
   roaring_bitmap_t* out = roaring_bitmap_create();
   std::vector<uint32_t> ordinals;
-  std::shared_lock lock(mu_);
+  util::ReaderLock lock(&mu_);
   // A scan of every word: a segment holds some tens of thousands, and a
   // prefix query reads one pending segment or two.
   for (size_t i = 0; i < sets_.size(); ++i) {
@@ -51,7 +51,7 @@ roaring_bitmap_t* PendingSegment::PrefixOrdinals(std::string_view prefix, size_t
 
 void PendingSegment::ForEachRecord(
     const std::function<void(const std::string& key, const std::string& value)>& put) const {
-  std::shared_lock lock(mu_);
+  util::ReaderLock lock(&mu_);
   // Sorted by kind+term: the keys ('x' segment kind term) share their first
   // nine bytes, and the seal key ('x' segment '!') sorts before every kind.
   // Each term's first eight bytes as a big-endian number order most pairs
@@ -70,9 +70,10 @@ void PendingSegment::ForEachRecord(
     }
     order[i] = {prefix, static_cast<uint32_t>(i)};
   }
+  const TermSets* sets = &sets_;  // held: the analysis does not follow into the lambda
   std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return sets_.term(a.term) < sets_.term(b.term);
+    return sets->term(a.term) < sets->term(b.term);
   });
   put(SealKey(segment_), std::string());
   std::vector<uint32_t> ordinals;

@@ -13,14 +13,13 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "store/term_sets.h"
+#include "util/mutex.h"
 
 typedef struct roaring_bitmap_s roaring_bitmap_t;  // CRoaring's
 
@@ -53,8 +52,8 @@ class PendingSegment {
 
  private:
   const uint64_t segment_;
-  mutable std::shared_mutex mu_;
-  TermSets sets_;  // guarded by mu_
+  mutable util::SharedMutex mu_;
+  TermSets sets_ GUARDED_BY(mu_);
 };
 
 }  // namespace logsvc::store::index

@@ -263,7 +263,7 @@ void RocksDbStore::StartOnZeroedLog() {
 void RocksDbStore::CloseDb() {
   {
     // Rebuilt from the entries when a database is opened again.
-    std::lock_guard lock(pending_mu_);
+    util::MutexLock lock(&pending_mu_);
     pending_.clear();
     sealing_.clear();
   }
@@ -280,7 +280,7 @@ void RocksDbStore::TryRecover() {
   // Some failures (a full disk during a flush) clear with Resume(); a failed
   // WAL write is fatal to the open instance and needs a reopen. Acknowledged
   // entries are safe either way: their WAL records were synced.
-  std::unique_lock lock(db_mu_);  // keeps reader threads off db_ meanwhile
+  util::WriterLock lock(&db_mu_);  // keeps reader threads off db_ meanwhile
   if (db_ && !db_read_only_ && db_->Resume().ok()) {
     failed_ = false;
     log::Info("store recovered").Str("how", "resume");
@@ -363,7 +363,7 @@ Status RocksDbStore::BumpEpoch() {
 
 Status RocksDbStore::FillWindow() {
   // The newest entries on disk.
-  std::lock_guard lock(window_mu_);
+  util::MutexLock lock(&window_mu_);
   window_ = RecentWindow(kRecentLimit);
   if (!entries_cf_) return Status::Ok();  // read-only, made before the family existed
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, entries_cf_));
@@ -396,7 +396,7 @@ Status RocksDbStore::LoadSegments() {
     }
     if (!it->status().ok()) return Unavailable(it->status());
   }
-  std::lock_guard lock(segments_mu_);
+  util::MutexLock lock(&segments_mu_);
   segments_ = std::move(segments);
   return Status::Ok();
 }
@@ -497,7 +497,7 @@ Status RocksDbStore::RebuildUnsealed() {
   }
   newest_segment_ = segments.empty() ? std::nullopt : std::optional(segments.back().first);
   {
-    std::lock_guard lock(pending_mu_);
+    util::MutexLock lock(&pending_mu_);
     pending_ = rebuilt;
   }
   if (!db_read_only_) {
@@ -536,7 +536,7 @@ bool RocksDbStore::Seal(const std::shared_ptr<index::PendingSegment>& pending) {
         .Str("error", s.ToString());
     return false;
   }
-  std::lock_guard lock(pending_mu_);
+  util::MutexLock lock(&pending_mu_);
   pending_.erase(pending->segment());
   return true;
 }
@@ -545,7 +545,7 @@ void RocksDbStore::SealOlderSegments() {
   const auto now = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<index::PendingSegment>> older;
   {
-    std::lock_guard lock(pending_mu_);
+    util::MutexLock lock(&pending_mu_);
     if (now < next_seal_attempt_) return;
     for (const auto& [segment, pending] : pending_) {
       if (segment < newest_segment_.value_or(0) && !sealing_.count(segment)) {
@@ -556,12 +556,13 @@ void RocksDbStore::SealOlderSegments() {
   {
     // Not while a number of the segment is taken and its entry not yet
     // written: the entry's sets would come after the segment's file.
-    std::lock_guard lock(queue_mu_);
-    std::erase_if(older, [&](const auto& p) { return unwritten_.count(p->segment()) > 0; });
+    util::MutexLock lock(&queue_mu_);
+    const auto* unwritten = &unwritten_;  // held: the analysis does not follow into the lambda
+    std::erase_if(older, [&](const auto& p) { return unwritten->count(p->segment()) > 0; });
   }
   for (auto& pending : older) {
     {
-      std::lock_guard lock(pending_mu_);
+      util::MutexLock lock(&pending_mu_);
       sealing_.insert(pending->segment());
     }
     // On a reader thread: a seal takes some 100 ms of sorting and writing,
@@ -571,11 +572,11 @@ void RocksDbStore::SealOlderSegments() {
 }
 
 void RocksDbStore::SealInBackground(const std::shared_ptr<index::PendingSegment>& pending) {
-  std::shared_lock db_lock(db_mu_);  // the writer may not reopen db_ meanwhile
+  util::ReaderLock db_lock(&db_mu_);  // the writer may not reopen db_ meanwhile
   {
     // Reopened since (CloseDb clears pending_): the new database sealed or
     // rebuilt its own copy of the segment.
-    std::lock_guard lock(pending_mu_);
+    util::MutexLock lock(&pending_mu_);
     auto it = pending_.find(pending->segment());
     if (it == pending_.end() || it->second != pending || !db_ || db_read_only_) {
       sealing_.erase(pending->segment());
@@ -583,13 +584,13 @@ void RocksDbStore::SealInBackground(const std::shared_ptr<index::PendingSegment>
     }
   }
   const bool sealed = Seal(pending);
-  std::lock_guard lock(pending_mu_);
+  util::MutexLock lock(&pending_mu_);
   sealing_.erase(pending->segment());
   if (!sealed) next_seal_attempt_ = std::chrono::steady_clock::now() + kMonitorInterval;
 }
 
 std::vector<std::pair<uint64_t, index::SegmentSummary>> RocksDbStore::SegmentsSnapshot() {
-  std::lock_guard lock(segments_mu_);
+  util::MutexLock lock(&segments_mu_);
   return {segments_.begin(), segments_.end()};
 }
 
@@ -643,7 +644,7 @@ void RocksDbStore::UpdateHealth() {
   // Runs before every group commit: while healthy, nothing changes.
   if (why.empty() && healthy_) return;
   {
-    std::lock_guard lock(reason_mu_);
+    util::MutexLock lock(&reason_mu_);
     reason_ = why;
   }
   healthy_ = why.empty();
@@ -651,7 +652,7 @@ void RocksDbStore::UpdateHealth() {
 
 std::string RocksDbStore::UnhealthyReason() const {
   if (closed_) return "the store is closed";
-  std::lock_guard lock(reason_mu_);
+  util::MutexLock lock(&reason_mu_);
   return reason_;
 }
 
@@ -660,18 +661,18 @@ RocksDbStore::~RocksDbStore() { Close(); }
 void RocksDbStore::Close() {
   if (closed_.exchange(true)) return;
   {
-    std::lock_guard lock(queue_mu_);
+    util::MutexLock lock(&queue_mu_);
     closing_ = true;
   }
-  queue_cv_.notify_one();
+  queue_cv_.Signal();
   if (writer_.joinable()) writer_.join();
   readers_.reset();  // runs the reads already queued
-  std::unique_lock lock(db_mu_);
+  util::WriterLock lock(&db_mu_);
   if (db_) CloseDb();
 }
 
 uint64_t RocksDbStore::Reserve(size_t n) {
-  std::lock_guard lock(queue_mu_);
+  util::MutexLock lock(&queue_mu_);
   const uint64_t first = next_seq_.fetch_add(n, std::memory_order_relaxed);
   CountUnwritten(first, n, +1);
   return first;
@@ -708,7 +709,7 @@ void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
   const uint64_t seq = Reserve(1);
   const bool prepared = Prepare(pw, seq);
   {
-    std::unique_lock lock(queue_mu_);
+    util::MutexLock lock(&queue_mu_);
     const char* refused = !prepared  ? "the entry's timestamp is before 1970"
                           : closing_ ? "the store is closing"
                           : queue_.size() >= options_.max_queued_writes
@@ -716,12 +717,12 @@ void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
                               : nullptr;
     if (refused) {
       CountUnwritten(seq, 1, -1);
-      lock.unlock();
+      lock.Unlock();
       return pw.done(prepared ? Status::Unavailable(refused) : Status::Internal(refused));
     }
     queue_.push_back(std::move(pw));
   }
-  queue_cv_.notify_one();
+  queue_cv_.Signal();
 }
 
 void RocksDbStore::AppendBatch(std::vector<LogEntry> entries, BatchCallback done) {
@@ -753,7 +754,7 @@ void RocksDbStore::QueueBatch(std::vector<LogEntry> entries, uint64_t first, Bat
     if (prepared) state->index.Add(items.back().key, items.back().entry);
   }
   {
-    std::unique_lock lock(queue_mu_);
+    util::MutexLock lock(&queue_mu_);
     const char* refused = !prepared  ? "an entry's timestamp is before 1970"
                           : closing_ ? "the store is closing"
                           : queue_.size() + items.size() > options_.max_queued_writes
@@ -761,7 +762,7 @@ void RocksDbStore::QueueBatch(std::vector<LogEntry> entries, uint64_t first, Bat
                               : nullptr;
     if (refused) {
       CountUnwritten(first, entries.size(), -1);
-      lock.unlock();
+      lock.Unlock();
       return done(prepared ? Status::Unavailable(refused) : Status::Internal(refused));
     }
     state->done = std::move(done);
@@ -769,7 +770,7 @@ void RocksDbStore::QueueBatch(std::vector<LogEntry> entries, uint64_t first, Bat
     // WriteBatch, so the batch is stored entirely or not at all.
     for (auto& pw : items) queue_.push_back(std::move(pw));
   }
-  queue_cv_.notify_one();
+  queue_cv_.Signal();
 }
 
 namespace {
@@ -791,8 +792,10 @@ void RocksDbStore::WriterLoop() {
   std::vector<PendingWrite> batch;
   for (;;) {
     {
-      std::unique_lock lock(queue_mu_);
-      queue_cv_.wait_for(lock, kMonitorInterval, [this] { return closing_ || !queue_.empty(); });
+      util::MutexLock lock(&queue_mu_);
+      const auto deadline = std::chrono::steady_clock::now() + kMonitorInterval;
+      while (!closing_ && queue_.empty() && queue_cv_.WaitUntil(&queue_mu_, deadline)) {
+      }
       if (queue_.empty() && closing_) return;
       batch.swap(queue_);
     }
@@ -828,7 +831,7 @@ void RocksDbStore::WriterLoop() {
     }
     batch.clear();
     {
-      std::lock_guard lock(queue_mu_);
+      util::MutexLock lock(&queue_mu_);
       for (const auto& [segment, n] : done_by_segment) {
         CountUnwritten(index::SeqOf(segment, 0), n, -1);
       }
@@ -859,7 +862,7 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
   }
   std::map<uint64_t, std::shared_ptr<index::PendingSegment>> in_memory;
   {
-    std::lock_guard lock(pending_mu_);
+    util::MutexLock lock(&pending_mu_);
     for (const auto& [segment, summary] : summaries) {
       auto it = pending_.find(segment);
       if (it == pending_.end() && (!newest_segment_ || segment > *newest_segment_)) {
@@ -882,7 +885,7 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     // Time ranges widen before the write, counts grow after it: a search
     // that takes its snapshot, then copies the summaries, finds every entry
     // of the snapshot within its segment's range (index::SearchContext).
-    std::lock_guard lock(segments_mu_);
+    util::MutexLock lock(&segments_mu_);
     for (const auto& [segment, summary] : summaries) {
       index::SegmentSummary range = summary;
       range.count = {};
@@ -904,13 +907,13 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     return;
   }
   {
-    std::lock_guard lock(segments_mu_);
+    util::MutexLock lock(&segments_mu_);
     for (const auto& [segment, summary] : summaries) segments_[segment].Add(summary);
   }
   std::vector<std::string> ids;
   ids.reserve(batch.size());
   {
-    std::lock_guard lock(window_mu_);
+    util::MutexLock lock(&window_mu_);
     // Moved, not copied: after the write only the callbacks and ids are needed.
     for (auto& pw : batch) {
       ids.push_back(pw.entry.log_id);
@@ -952,7 +955,7 @@ index::SearchContext RocksDbStore::SearchContextNow(
   index::SearchContext ctx{db_.get(), entries_cf_, index_cf_, {}, {}, {}, &*ids_};
   {
     // The snapshot and the sets in memory together (see Seal).
-    std::lock_guard lock(pending_mu_);
+    util::MutexLock lock(&pending_mu_);
     snapshot->emplace(db_.get());
     for (const auto& [segment, pending] : pending_) ctx.pending.emplace(segment, pending);
   }
@@ -969,7 +972,7 @@ void RocksDbStore::Search(StoreQuery query, SearchCallback done) {
     // after the last entry shown, if the window had more than were asked.
     EntryList all;
     {
-      std::lock_guard lock(window_mu_);
+      util::MutexLock lock(&window_mu_);
       all = window_.Newest(kRecentLimit);
     }
     SearchPage page;
@@ -981,13 +984,13 @@ void RocksDbStore::Search(StoreQuery query, SearchCallback done) {
     }
     if (!page.entries->empty() && (all->size() > query.limit || all->size() == kRecentLimit)) {
       auto id = uuid::Parse(page.entries->back().log_id);
-      std::shared_lock lock(db_mu_);
+      util::ReaderLock lock(&db_mu_);
       if (id && ids_) page.next = index::SearchPosition(ids_->Decode(*id));
     }
     return done(std::move(page));
   }
   readers_->Submit([this, query = std::move(query), done = std::move(done)] {
-    std::shared_lock lock(db_mu_);
+    util::ReaderLock lock(&db_mu_);
     if (!db_ || !entries_cf_ || !index_cf_) {
       return done(Status::Unavailable("the store has no database open"));
     }
@@ -1002,7 +1005,7 @@ void RocksDbStore::Search(StoreQuery query, SearchCallback done) {
 void RocksDbStore::Stats(StatsQuery query, StatsCallback done) {
   if (closed_) return done(Status::Unavailable("the store is closed"));
   readers_->Submit([this, query = std::move(query), done = std::move(done)] {
-    std::shared_lock lock(db_mu_);
+    util::ReaderLock lock(&db_mu_);
     if (!db_ || !entries_cf_ || !index_cf_) {
       return done(Status::Unavailable("the store has no database open"));
     }
@@ -1026,7 +1029,7 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   auto not_found = [&] { return EntryNotFound(log_id); };
   auto id = uuid::Parse(log_id);
   if (!id) return not_found();
-  std::shared_lock lock(db_mu_);
+  util::ReaderLock lock(&db_mu_);
   if (!db_ || !ids_ || !entries_cf_) {
     return db_ ? not_found() : Status::Unavailable("the store has no database open");
   }

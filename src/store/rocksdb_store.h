@@ -35,13 +35,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +50,7 @@
 #include "store/index_search.h"
 #include "store/pending_segment.h"
 #include "store/recent_window.h"
+#include "util/mutex.h"
 #include "util/thread_pool.h"
 
 namespace rocksdb {
@@ -150,7 +148,7 @@ class RocksDbStore final : public LogStore {
   // written (or failed) their entries; the first.
   uint64_t Reserve(size_t n);
   // Adds (sign +1) or removes n numbers from `first` to unwritten_. Under queue_mu_.
-  void CountUnwritten(uint64_t first, size_t n, int sign);
+  void CountUnwritten(uint64_t first, size_t n, int sign) REQUIRES(queue_mu_);
   // Gives the entry its key (with `seq`) and id; false if its timestamp cannot have one.
   bool Prepare(PendingWrite& pw, uint64_t seq);
   // Prepares the entries (numbered from `first`, taken by Reserve) and queues them.
@@ -181,7 +179,7 @@ class RocksDbStore final : public LogStore {
   // db_, the handles, db_read_only_ and db_identity_ change only on the
   // writer thread (recovering by reopening), under an exclusive db_mu_;
   // reader threads hold it shared.
-  std::shared_mutex db_mu_;
+  util::SharedMutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
   bool db_read_only_ = false;
   std::string db_identity_;  // RocksDB's DB id once a database was opened; never changes then
@@ -198,35 +196,35 @@ class RocksDbStore final : public LogStore {
   bool disk_low_ = false;  // free space under the reserve
   bool dir_lost_ = false;  // the data dir vanished; never cleared
   std::chrono::steady_clock::time_point next_monitor_{};
-  mutable std::mutex reason_mu_;
-  std::string reason_;  // guarded by reason_mu_: UnhealthyReason()
+  mutable util::Mutex reason_mu_;
+  std::string reason_ GUARDED_BY(reason_mu_);  // UnhealthyReason()
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::vector<PendingWrite> queue_;    // guarded by queue_mu_
-  bool closing_ = false;               // guarded by queue_mu_
+  util::Mutex queue_mu_;
+  util::CondVar queue_cv_;  // queue_ gained writes, or closing_ set
+  std::vector<PendingWrite> queue_ GUARDED_BY(queue_mu_);
+  bool closing_ GUARDED_BY(queue_mu_) = false;
   std::atomic<uint64_t> next_seq_{0};  // taken under queue_mu_ (Reserve)
   // Segment -> numbers taken and not yet written: a segment is sealed only
   // once it has none (so no entry of it is written after its file).
-  std::map<uint64_t, uint64_t> unwritten_;  // guarded by queue_mu_
+  std::map<uint64_t, uint64_t> unwritten_ GUARDED_BY(queue_mu_);
   std::thread writer_;
 
-  std::mutex segments_mu_;
-  std::map<uint64_t, index::SegmentSummary> segments_;  // guarded by segments_mu_
+  util::Mutex segments_mu_;
+  std::map<uint64_t, index::SegmentSummary> segments_ GUARDED_BY(segments_mu_);
 
   // The sets of the segments not sealed yet. Searches copy the map with
   // their snapshot, both under pending_mu_; Seal drops a segment after its
   // file is ingested, so a search finds its sets in memory or on disk.
-  std::mutex pending_mu_;
-  std::map<uint64_t, std::shared_ptr<index::PendingSegment>> pending_;  // guarded by pending_mu_
+  util::Mutex pending_mu_;
+  std::map<uint64_t, std::shared_ptr<index::PendingSegment>> pending_ GUARDED_BY(pending_mu_);
   // Writer thread (and Open): the newest segment with entries; a newer one
   // is kept in memory from its first entry.
   std::optional<uint64_t> newest_segment_;
-  std::set<uint64_t> sealing_;  // guarded by pending_mu_: handed to SealInBackground
-  std::chrono::steady_clock::time_point next_seal_attempt_{};  // guarded by pending_mu_
+  std::set<uint64_t> sealing_ GUARDED_BY(pending_mu_);  // handed to SealInBackground
+  std::chrono::steady_clock::time_point next_seal_attempt_ GUARDED_BY(pending_mu_){};
 
-  std::mutex window_mu_;
-  RecentWindow window_{kRecentLimit};  // guarded by window_mu_
+  util::Mutex window_mu_;
+  RecentWindow window_ GUARDED_BY(window_mu_){kRecentLimit};
 
   std::unique_ptr<util::ThreadPool> readers_;
   std::atomic<bool> healthy_{false};

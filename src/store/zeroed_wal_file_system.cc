@@ -43,15 +43,15 @@ ZeroedWalFileSystem::ZeroedWalFileSystem(std::shared_ptr<rocksdb::FileSystem> ta
 
 ZeroedWalFileSystem::~ZeroedWalFileSystem() {
   {
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   spare_writer_.join();
 }
 
 uint64_t ZeroedWalFileSystem::zeroed_logs() const {
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(&mu_);
   return zeroed_logs_;
 }
 
@@ -61,7 +61,7 @@ rocksdb::IOStatus ZeroedWalFileSystem::NewWritableFile(
   const std::optional<std::string> dir = LogDir(fname);
   if (!dir) return target()->NewWritableFile(fname, opts, result, dbg);
 
-  std::unique_lock lock(mu_);
+  util::MutexLock lock(&mu_);
   UseDirLocked(*dir);
   bool reused = false;
   if (spare_ready_) {
@@ -72,24 +72,24 @@ rocksdb::IOStatus ZeroedWalFileSystem::NewWritableFile(
   rocksdb::IOStatus s;
   if (!reused) s = target()->NewWritableFile(fname, opts, result, dbg);
   want_spare_ = true;
-  lock.unlock();
-  cv_.notify_all();
+  lock.Unlock();
+  cv_.SignalAll();
   return s;
 }
 
 bool ZeroedWalFileSystem::PrepareSpare(const std::string& dir) {
-  std::unique_lock lock(mu_);
+  util::MutexLock lock(&mu_);
   UseDirLocked(dir);
   if (spare_ready_) return true;
   want_spare_ = true;
-  cv_.notify_all();
-  cv_.wait(lock, [this] { return !want_spare_ || stopping_; });
+  cv_.SignalAll();
+  while (want_spare_ && !stopping_) cv_.Wait(&mu_);
   return spare_ready_;
 }
 
 void ZeroedWalFileSystem::WaitForSpare() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return !want_spare_ || stopping_; });
+  util::MutexLock lock(&mu_);
+  while (want_spare_ && !stopping_) cv_.Wait(&mu_);
 }
 
 void ZeroedWalFileSystem::UseDirLocked(const std::string& dir) {
@@ -103,15 +103,15 @@ void ZeroedWalFileSystem::UseDirLocked(const std::string& dir) {
 }
 
 void ZeroedWalFileSystem::SpareLoop() {
-  std::unique_lock lock(mu_);
+  util::MutexLock lock(&mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || want_spare_; });
+    while (!stopping_ && !want_spare_) cv_.Wait(&mu_);
     if (stopping_) return;
     if (!spare_ready_) {
       const std::string dir = dir_;
-      lock.unlock();
+      lock.Unlock();
       rocksdb::IOStatus s = HasRoomForSpare(dir) ? WriteSpare(dir) : rocksdb::IOStatus::Busy();
-      lock.lock();
+      lock.Lock();
       if (s.ok() && dir == dir_) {
         spare_ready_ = true;
       } else if (!s.ok() && !s.IsBusy() && !spare_failed_) {
@@ -121,7 +121,7 @@ void ZeroedWalFileSystem::SpareLoop() {
       if (!s.IsBusy()) spare_failed_ = !s.ok();
     }
     want_spare_ = false;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 }
 

@@ -32,12 +32,12 @@
 
 #include <rocksdb/file_system.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
+
+#include "util/mutex.h"
 
 namespace logsvc::store {
 
@@ -72,21 +72,21 @@ class ZeroedWalFileSystem final : public rocksdb::FileSystemWrapper {
   uint64_t zeroed_logs() const;
 
  private:
-  void UseDirLocked(const std::string& dir);
-  void SpareLoop();
+  void UseDirLocked(const std::string& dir) REQUIRES(mu_);
+  void SpareLoop() EXCLUDES(mu_);
   bool HasRoomForSpare(const std::string& dir) const;
   rocksdb::IOStatus WriteSpare(const std::string& dir);
 
   const uint64_t spare_bytes_;
   const uint64_t keep_free_bytes_;
   bool spare_failed_ = false;  // spare writer thread only: warn once per streak of failures
-  mutable std::mutex mu_;
-  std::condition_variable cv_;  // want_spare_ set, or cleared (a spare attempt ended)
-  std::string dir_;             // the logs' directory; guarded by mu_
-  bool spare_ready_ = false;    // guarded by mu_
-  bool want_spare_ = false;     // guarded by mu_; true until the attempt ends
-  bool stopping_ = false;       // guarded by mu_
-  uint64_t zeroed_logs_ = 0;    // guarded by mu_
+  mutable util::Mutex mu_;
+  util::CondVar cv_;                 // want_spare_ set, or cleared (a spare attempt ended)
+  std::string dir_ GUARDED_BY(mu_);  // the logs' directory
+  bool spare_ready_ GUARDED_BY(mu_) = false;
+  bool want_spare_ GUARDED_BY(mu_) = false;  // true until the attempt ends
+  bool stopping_ GUARDED_BY(mu_) = false;
+  uint64_t zeroed_logs_ GUARDED_BY(mu_) = 0;
   std::thread spare_writer_;
 };
 

@@ -8,8 +8,8 @@ ThreadPool::ThreadPool(int threads) {
       for (;;) {
         std::function<void()> task;
         {
-          std::unique_lock lock(mu_);
-          cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+          MutexLock lock(&mu_);
+          while (!stopping_ && tasks_.empty()) cv_.Wait(&mu_);
           if (tasks_.empty()) return;  // stopping, and nothing left to run
           task = std::move(tasks_.front());
           tasks_.pop_front();
@@ -22,19 +22,19 @@ ThreadPool::ThreadPool(int threads) {
 
 ThreadPool::~ThreadPool() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   for (auto& t : threads_) t.join();
 }
 
 void ThreadPool::Submit(std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     tasks_.push_back(std::move(task));
   }
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 }  // namespace logsvc::util
