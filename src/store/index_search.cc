@@ -332,16 +332,18 @@ struct Collector {
 };
 
 Status ScanEntries(const SearchContext& ctx, const Range& range, bool desc, Collector& c) {
-  std::unique_ptr<rocksdb::Iterator> it(ctx.db->NewIterator(ctx.read, ctx.entries));
+  // Bounded to the range: RocksDB skips the table files (and blocks) outside
+  // it, and a newest-first walk starts at the last key below `hi` at once.
+  const std::string lo = EncodeTimeKey(range.lo), hi = EncodeTimeKey(range.hi);
+  const rocksdb::Slice lo_bound(lo), hi_bound(hi);
+  rocksdb::ReadOptions read = ctx.read;
+  read.iterate_lower_bound = &lo_bound;
+  read.iterate_upper_bound = &hi_bound;
+  std::unique_ptr<rocksdb::Iterator> it(ctx.db->NewIterator(read, ctx.entries));
   if (desc) {
-    it->Seek(EncodeTimeKey(range.hi));
-    if (it->Valid()) {
-      it->Prev();
-    } else {
-      it->SeekToLast();
-    }
+    it->SeekToLast();
   } else {
-    it->Seek(EncodeTimeKey(range.lo));
+    it->SeekToFirst();
   }
   for (; it->Valid(); desc ? it->Prev() : it->Next()) {
     TimeKey key;
