@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -94,6 +95,11 @@ Ff1::Ff1(std::span<const uint8_t> key, uint32_t radix)
 Ff1::~Ff1() { OPENSSL_cleanse(key_.data(), key_.size()); }
 
 void Ff1::Cipher(const uint8_t in[16], uint8_t out[16]) const {
+  std::memcpy(out, in, 16);  // in and out may be the same block
+  CipherBlocks(out, 1);
+}
+
+void Ff1::CipherBlocks(uint8_t* blocks, size_t count) const {
   ThreadCipher& tc = thread_cipher;
   if (tc.instance != instance_) {
     if (!tc.ctx && !(tc.ctx = EVP_CIPHER_CTX_new())) CryptoFailure("EVP_CIPHER_CTX_new");
@@ -103,9 +109,18 @@ void Ff1::Cipher(const uint8_t in[16], uint8_t out[16]) const {
     EVP_CIPHER_CTX_set_padding(tc.ctx, 0);
     tc.instance = instance_;
   }
-  int len = 0;
-  if (EVP_EncryptUpdate(tc.ctx, out, &len, in, 16) != 1 || len != 16) {
-    CryptoFailure("EVP_EncryptUpdate");
+  // ECB: each block on its own, so in place is allowed; split so that the
+  // length fits EVP's int.
+  constexpr size_t kMaxBlocks = 1 << 20;
+  for (size_t done = 0; done < count;) {
+    const size_t now = std::min(count - done, kMaxBlocks);
+    const int bytes = static_cast<int>(16 * now);
+    int len = 0;
+    uint8_t* p = blocks + 16 * done;
+    if (EVP_EncryptUpdate(tc.ctx, p, &len, p, bytes) != 1 || len != bytes) {
+      CryptoFailure("EVP_EncryptUpdate");
+    }
+    done += now;
   }
 }
 
@@ -144,16 +159,29 @@ Ff1::Geometry Ff1::Shape(uint32_t n, size_t tweak_bytes) const {
 
 // Steps 6.i-6.iv: y = NUM(S) for round `round` with the half `half` in Q,
 // then reduced modulo radix^m (m = u on even rounds, v on odd ones).
-uint64_t Ff1::RoundValue(const Geometry& g, std::span<const uint8_t> tweak, const uint8_t* y0,
-                         int round, uint64_t half) const {
-  // Q = T || [0]^pad || [round] || [NUM(half)]^b, a whole number of blocks.
-  std::array<uint8_t, kMaxTweakBytes + 16 + 1 + 8> q;
-  if (!tweak.empty()) std::memcpy(q.data(), tweak.data(), tweak.size());  // data() may be null
-  std::memset(q.data() + tweak.size(), 0, g.pad);
+// Q = T || [0]^pad || [round] || [NUM(half)]^b, a whole number of blocks;
+// its length.
+size_t Ff1::FillQ(const Geometry& g, std::span<const uint8_t> tweak, int round, uint64_t half,
+                  uint8_t* q) {
+  if (!tweak.empty()) std::memcpy(q, tweak.data(), tweak.size());  // data() may be null
+  std::memset(q + tweak.size(), 0, g.pad);
   size_t len = tweak.size() + g.pad;
   q[len++] = static_cast<uint8_t>(round);
   for (uint32_t i = 0; i < g.b; ++i) q[len++] = static_cast<uint8_t>(half >> (8 * (g.b - 1 - i)));
+  return len;
+}
 
+// y = NUM(S) mod radix^u or radix^v, S being R's first d bytes (d <= 12).
+uint64_t Ff1::RoundNumber(const Geometry& g, const uint8_t r[16], int round) {
+  u128 y = 0;
+  for (uint32_t k = 0; k < g.d; ++k) y = (y << 8) | r[k];
+  return Mod(y, round % 2 == 0 ? g.radix_u : g.radix_v);
+}
+
+uint64_t Ff1::RoundValue(const Geometry& g, std::span<const uint8_t> tweak, const uint8_t* y0,
+                         int round, uint64_t half) const {
+  std::array<uint8_t, kMaxTweakBytes + 16 + 1 + 8> q;
+  const size_t len = FillQ(g, tweak, round, half, q.data());
   // R = PRF(P || Q): CBC-MAC, whose first block CIPH(P) the caller passes as y0.
   uint8_t r[16];
   std::memcpy(r, y0, 16);
@@ -161,24 +189,41 @@ uint64_t Ff1::RoundValue(const Geometry& g, std::span<const uint8_t> tweak, cons
     for (int k = 0; k < 16; ++k) r[k] ^= q[off + k];
     Cipher(r, r);
   }
-  u128 y = 0;
-  for (uint32_t k = 0; k < g.d; ++k) y = (y << 8) | r[k];  // d <= 12: S is R's first d bytes
-  return Mod(y, round % 2 == 0 ? g.radix_u : g.radix_v);
+  return RoundNumber(g, r, round);
 }
 
 Ff1::Halves Ff1::Encrypt(Halves x, uint32_t n, std::span<const uint8_t> tweak) const {
+  EncryptMany({&x, 1}, n, tweak);
+  return x;
+}
+
+void Ff1::EncryptMany(std::span<Halves> xs, uint32_t n, std::span<const uint8_t> tweak) const {
+  if (xs.empty()) return;
   const Geometry g = Shape(n, tweak.size());
   uint8_t y0[16];
   Cipher(g.p.data(), y0);
-  u128 a = x.a, b = x.b;
+  const size_t q_len = tweak.size() + g.pad + 1 + g.b;  // a multiple of 16
+  std::vector<uint8_t> q(q_len * xs.size());
+  std::vector<uint8_t> r(16 * xs.size());
   for (int i = 0; i < 10; ++i) {
+    // Each string's CBC-MAC advances a block at a time, all strings together.
+    for (size_t j = 0; j < xs.size(); ++j) {
+      FillQ(g, tweak, i, xs[j].b, &q[j * q_len]);
+      std::memcpy(&r[16 * j], y0, 16);
+    }
+    for (size_t off = 0; off < q_len; off += 16) {
+      for (size_t j = 0; j < xs.size(); ++j) {
+        for (int k = 0; k < 16; ++k) r[16 * j + k] ^= q[j * q_len + off + k];
+      }
+      CipherBlocks(r.data(), xs.size());
+    }
     const u128 modulus = i % 2 == 0 ? g.radix_u : g.radix_v;
-    u128 c = a + RoundValue(g, tweak, y0, i, static_cast<uint64_t>(b));  // both < modulus
-    if (c >= modulus) c -= modulus;
-    a = b;
-    b = c;
+    for (size_t j = 0; j < xs.size(); ++j) {
+      u128 c = u128{xs[j].a} + RoundNumber(g, &r[16 * j], i);  // both < modulus
+      if (c >= modulus) c -= modulus;
+      xs[j] = {xs[j].b, static_cast<uint64_t>(c)};
+    }
   }
-  return {static_cast<uint64_t>(a), static_cast<uint64_t>(b)};
 }
 
 Ff1::Halves Ff1::Decrypt(Halves x, uint32_t n, std::span<const uint8_t> tweak) const {

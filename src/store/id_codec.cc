@@ -52,6 +52,25 @@ std::optional<uuid::Bytes> IdCodec::Encode(const TimeKey& key) const {
   return Store(Pack(u128{y.a} << kHalfBits | y.b));
 }
 
+std::vector<std::optional<uuid::Bytes>> IdCodec::EncodeMany(std::span<const TimeKey> keys) const {
+  std::vector<crypto::Ff1::Halves> halves;
+  halves.reserve(keys.size());
+  for (const TimeKey& key : keys) {
+    const bool valid = key.timestamp_ms >= 0 && key.timestamp_ms < (int64_t{1} << kTimestampBits);
+    // An invalid key is encrypted as zero, and its id then dropped.
+    const u128 x = valid ? u128{static_cast<uint64_t>(key.timestamp_ms)} << 64 | key.seq : 0;
+    halves.push_back({static_cast<uint64_t>(x >> kHalfBits), static_cast<uint64_t>(x) & kHalfMask});
+  }
+  ff1_->EncryptMany(halves, kBits);
+  std::vector<std::optional<uuid::Bytes>> ids(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i].timestamp_ms < 0 || keys[i].timestamp_ms >= (int64_t{1} << kTimestampBits))
+      continue;
+    ids[i] = Store(Pack(u128{halves[i].a} << kHalfBits | halves[i].b));
+  }
+  return ids;
+}
+
 TimeKey IdCodec::Decode(const uuid::Bytes& id) const {
   const u128 y = Unpack(Load(id));
   const auto x = ff1_->Decrypt(
@@ -74,6 +93,21 @@ Result<LogEntry> DecodeEntryWithId(std::string_view key, std::string_view value,
   if (!id) return Status::Internal("corrupt entry key in the RocksDB store (before 1970)");
   e.value().log_id = uuid::Format(*id);
   return e;
+}
+
+Status FillIds(const IdCodec& ids, std::span<const TimeKey> keys, std::span<LogEntry> entries) {
+  std::vector<TimeKey> missing;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].log_id.empty()) missing.push_back(keys[i]);
+  }
+  if (missing.empty()) return Status::Ok();
+  const auto made = ids.EncodeMany(missing);
+  for (size_t i = 0, m = 0; i < entries.size(); ++i) {
+    if (!entries[i].log_id.empty()) continue;
+    if (!made[m]) return Status::Internal("corrupt entry key in the RocksDB store (before 1970)");
+    entries[i].log_id = uuid::Format(*made[m++]);
+  }
+  return Status::Ok();
 }
 
 bool IsIssuableId(const uuid::Bytes& id) { return (id[6] >> 4) == 4 && (id[8] & 0xc0) == 0x80; }

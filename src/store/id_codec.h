@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "core/uuid.h"
 #include "crypto/ff1.h"
@@ -35,6 +37,9 @@ class IdCodec {
 
   // nullopt if the timestamp is outside [0, 2^58): a clock before 1970.
   std::optional<uuid::Bytes> Encode(const TimeKey& key) const;
+  // Encode of each key, computed together (crypto::Ff1::EncryptMany): for a
+  // page of results or a batch, several times cheaper an id.
+  std::vector<std::optional<uuid::Bytes>> EncodeMany(std::span<const TimeKey> keys) const;
 
   // The key whose id this would be. Every UUID decodes to some key, so the
   // caller still has to look the key up: most of them were never issued.
@@ -49,6 +54,10 @@ class IdCodec {
 // record does not hold it (format 2); kInternal for corrupt bytes.
 Result<LogEntry> DecodeEntryWithId(std::string_view key, std::string_view value,
                                    const IdCodec& ids);
+
+// Gives each entry without a log id (format 2 records) the id of its key
+// (keys[i] is entries[i]'s); kInternal if a key is before 1970 (corrupt).
+Status FillIds(const IdCodec& ids, std::span<const TimeKey> keys, std::span<LogEntry> entries);
 
 // Whether `id` has the fixed bits of every id Encode makes (version 4,
 // variant 10): only such ids decode to keys that were issued.

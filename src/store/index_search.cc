@@ -107,6 +107,8 @@ class Reader {
       : ctx_(ctx), start_(Clock::now()), deadline_(start_ + kTimeBudget) {}
 
   // Checked between entries: entries examined, time.
+  const SearchContext& context() const { return ctx_; }
+
   bool OverBudget() const { return examined_ >= kExamineBudget || Clock::now() >= deadline_; }
   // Checked between segments: also the words prefixes expanded to (a
   // segment's sets are read whole, never cut short: a part of a set would
@@ -250,7 +252,7 @@ class Reader {
     rocksdb::Status s = ctx_.db->Get(ctx_.read, ctx_.entries, k, &value);
     if (s.IsNotFound()) return std::optional<LogEntry>();
     if (!s.ok()) return ReadError(s);
-    Result<LogEntry> e = DecodeEntryWithId(k, value, *ctx_.ids);
+    Result<LogEntry> e = DecodeEntry(k, value);  // its id: Collector::Page
     if (!e.ok()) return e.status();
     return std::optional<LogEntry>(std::move(e).value());
   }
@@ -295,6 +297,7 @@ struct Collector {
   const StoreQuery& query;
   Reader& reader;
   std::vector<LogEntry> found;
+  std::vector<TimeKey> found_keys;  // found[i]'s, for its id
   TimeKey last_examined{};
   TimeKey last_found{};
   bool budget_hit = false;
@@ -309,6 +312,7 @@ struct Collector {
         return false;
       }
       found.push_back(std::move(*entry));
+      found_keys.push_back(key);
       last_found = key;
     }
     last_examined = key;
@@ -319,7 +323,9 @@ struct Collector {
     return true;
   }
 
-  SearchPage Page() {
+  // The page, its entries given their ids (all at once: IdCodec::EncodeMany).
+  Result<SearchPage> Page() {
+    if (Status s = FillIds(*reader.context().ids, found_keys, found); !s.ok()) return s;
     SearchPage page;
     if (more) {
       page.next = SearchPosition(last_found);
@@ -351,8 +357,7 @@ Status ScanEntries(const SearchContext& ctx, const Range& range, bool desc, Coll
       return Status::Internal("corrupt entry key in the RocksDB store");
     }
     if (!range.Contains(key)) break;
-    Result<LogEntry> e =
-        DecodeEntryWithId(it->key().ToStringView(), it->value().ToStringView(), *ctx.ids);
+    Result<LogEntry> e = DecodeEntry(it->key().ToStringView(), it->value().ToStringView());
     if (!e.ok()) return e.status();
     if (!c.Visit(key, std::move(e).value())) return Status::Ok();
   }

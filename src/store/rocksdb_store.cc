@@ -747,11 +747,18 @@ void RocksDbStore::QueueBatch(std::vector<LogEntry> entries, uint64_t first, Bat
   state->ids.resize(entries.size());
   std::vector<PendingWrite> items;
   items.reserve(entries.size());
+  // As Prepare does for one entry; the ids all at once (IdCodec::EncodeMany).
+  std::vector<TimeKey> keys;
+  keys.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) keys.push_back({entries[i].timestamp_ms, first + i});
+  const auto ids = ids_->EncodeMany(keys);
   bool prepared = true;
   for (size_t i = 0; i < entries.size() && prepared; ++i) {
-    items.push_back({std::move(entries[i]), {}, {}, nullptr, state, i});
-    prepared = Prepare(items.back(), first + i);
-    if (prepared) state->index.Add(items.back().key, items.back().entry);
+    prepared = ids[i].has_value();
+    if (!prepared) break;
+    items.push_back({std::move(entries[i]), keys[i], *ids[i], nullptr, state, i});
+    items.back().entry.log_id = uuid::Format(*ids[i]);
+    state->index.Add(items.back().key, items.back().entry);
   }
   {
     util::MutexLock lock(&queue_mu_);

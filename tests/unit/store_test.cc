@@ -111,6 +111,27 @@ TEST(IdCodec, IdsAreUuidV4sThatDecodeToTheirKey) {
   EXPECT_FALSE(codec.Encode({int64_t{1} << 58, 0}));
 }
 
+// A batch's ids (IdCodec::EncodeMany) are each key's own id; a key before
+// 1970 among them gets none and leaves the others alone.
+TEST(IdCodec, EncodeManyGivesEachKeyItsOwnId) {
+  const IdCodec codec = TestCodec(3);
+  std::vector<TimeKey> keys;
+  for (uint64_t i = 0; i < 500; ++i) keys.push_back({1706356800000 + int64_t(i % 7), i << 3});
+  keys[123] = {-1, 5};
+  const auto ids = codec.EncodeMany(keys);
+  ASSERT_EQ(ids.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const auto one = codec.Encode(keys[i]);
+    ASSERT_EQ(ids[i].has_value(), one.has_value()) << i;
+    if (!one) continue;
+    EXPECT_EQ(*ids[i], *one) << i;
+    const TimeKey back = codec.Decode(*ids[i]);
+    EXPECT_EQ(back.timestamp_ms, keys[i].timestamp_ms) << i;
+    EXPECT_EQ(back.seq, keys[i].seq) << i;
+  }
+  EXPECT_FALSE(ids[123]);
+}
+
 // Consecutive keys must give unrelated ids: about half of the 122 free bits
 // differ, none of the structure of the keys shows. (Without the encryption,
 // keys one apart differ in a bit or two.)
