@@ -106,9 +106,9 @@ class Reader {
   explicit Reader(const SearchContext& ctx)
       : ctx_(ctx), start_(Clock::now()), deadline_(start_ + kTimeBudget) {}
 
-  // Checked between entries: entries examined, time.
   const SearchContext& context() const { return ctx_; }
 
+  // Checked between entries: entries examined, time.
   bool OverBudget() const { return examined_ >= kExamineBudget || Clock::now() >= deadline_; }
   // Checked between segments: also the words prefixes expanded to (a
   // segment's sets are read whole, never cut short: a part of a set would
