@@ -471,7 +471,7 @@ Result<SearchPage> RunSearch(const SearchContext& ctx, const StoreQuery& q) {
     }
   }
   Reader reader(ctx);
-  Collector c{q, reader, {}, {}, {}, false, false};
+  Collector c{q, reader, {}, {}, {}, {}, false, false};
   // Until something is examined, a stop continues from where this call began.
   c.last_examined = desc ? range.hi : Before(range.lo);
   if (Less(range.lo, range.hi)) {
