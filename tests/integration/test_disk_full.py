@@ -7,6 +7,7 @@ the reserve's back (ENOSPC inside RocksDB) never aborts the process.
 Needs root (mount -t tmpfs): elsewhere these tests skip, saying so; under CI
 (CI=true) they fail instead, so that CI always runs them."""
 
+import errno
 import os
 import random
 import string
@@ -56,13 +57,25 @@ class Filler:
         self.path = os.path.join(mount, "filler")
 
     def leave_free(self, nbytes):
-        """Grows (or shrinks) the filler until about `nbytes` stay free."""
-        current = os.path.getsize(self.path) if os.path.exists(self.path) else 0
-        target = max(0, current + free_bytes(os.path.dirname(self.path)) - nbytes)
-        with open(self.path, "ab") as f:
-            f.truncate(0)
-            if target:
-                os.posix_fallocate(f.fileno(), 0, target)
+        """Grows (or shrinks) the filler until about `nbytes` stay free. The server
+        may be writing meanwhile (its zero-filled WAL spare, 32 MiB, is written in
+        the background after a start): a fallocate that finds less room than was
+        measured is tried again with what is free then."""
+        for _ in range(100):
+            current = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+            target = max(0, current + free_bytes(os.path.dirname(self.path)) - nbytes)
+            with open(self.path, "ab") as f:
+                f.truncate(0)
+                if not target:
+                    return
+                try:
+                    os.posix_fallocate(f.fileno(), 0, target)
+                    return
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+            time.sleep(0.01)
+        raise AssertionError("the filler could not leave %d bytes free" % nbytes)
 
     def remove(self):
         if os.path.exists(self.path):
