@@ -34,6 +34,11 @@ u128 Unpack(u128 id) {
   return high48 << 74 | mid12 << 62 | low62;
 }
 
+// Keys a UUID has room for: timestamps in [0, 2^58).
+bool Encodable(const TimeKey& key) {
+  return key.timestamp_ms >= 0 && key.timestamp_ms < (int64_t{1} << kTimestampBits);
+}
+
 }  // namespace
 
 Result<IdCodec> IdCodec::Create(const Key& key) {
@@ -43,30 +48,22 @@ Result<IdCodec> IdCodec::Create(const Key& key) {
 }
 
 std::optional<uuid::Bytes> IdCodec::Encode(const TimeKey& key) const {
-  if (key.timestamp_ms < 0 || key.timestamp_ms >= (int64_t{1} << kTimestampBits)) {
-    return std::nullopt;
-  }
-  const u128 x = u128{static_cast<uint64_t>(key.timestamp_ms)} << 64 | key.seq;
-  const auto y = ff1_->Encrypt(
-      {static_cast<uint64_t>(x >> kHalfBits), static_cast<uint64_t>(x) & kHalfMask}, kBits);
-  return Store(Pack(u128{y.a} << kHalfBits | y.b));
+  return EncodeMany({&key, 1})[0];
 }
 
 std::vector<std::optional<uuid::Bytes>> IdCodec::EncodeMany(std::span<const TimeKey> keys) const {
   std::vector<crypto::Ff1::Halves> halves;
   halves.reserve(keys.size());
   for (const TimeKey& key : keys) {
-    const bool valid = key.timestamp_ms >= 0 && key.timestamp_ms < (int64_t{1} << kTimestampBits);
-    // An invalid key is encrypted as zero, and its id then dropped.
-    const u128 x = valid ? u128{static_cast<uint64_t>(key.timestamp_ms)} << 64 | key.seq : 0;
+    // A key with no id is encrypted as zero, and the result dropped.
+    const u128 x =
+        Encodable(key) ? u128{static_cast<uint64_t>(key.timestamp_ms)} << 64 | key.seq : 0;
     halves.push_back({static_cast<uint64_t>(x >> kHalfBits), static_cast<uint64_t>(x) & kHalfMask});
   }
   ff1_->EncryptMany(halves, kBits);
   std::vector<std::optional<uuid::Bytes>> ids(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i].timestamp_ms < 0 || keys[i].timestamp_ms >= (int64_t{1} << kTimestampBits))
-      continue;
-    ids[i] = Store(Pack(u128{halves[i].a} << kHalfBits | halves[i].b));
+    if (Encodable(keys[i])) ids[i] = Store(Pack(u128{halves[i].a} << kHalfBits | halves[i].b));
   }
   return ids;
 }
@@ -86,12 +83,10 @@ namespace logsvc::store {
 Result<LogEntry> DecodeEntryWithId(std::string_view key, std::string_view value,
                                    const IdCodec& ids) {
   Result<LogEntry> e = DecodeEntry(key, value);
-  if (!e.ok() || !e.value().log_id.empty()) return e;
+  if (!e.ok()) return e;
   TimeKey k;
   DecodeTimeKey(key, &k);  // DecodeEntry checked it
-  const auto id = ids.Encode(k);
-  if (!id) return Status::Internal("corrupt entry key in the RocksDB store (before 1970)");
-  e.value().log_id = uuid::Format(*id);
+  if (Status s = FillIds(ids, {&k, 1}, {&e.value(), 1}); !s.ok()) return s;
   return e;
 }
 

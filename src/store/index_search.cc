@@ -294,6 +294,8 @@ bool IsPlainScan(const Filter& f) {
 // Pages through `walk(visit)`, which calls visit(key, entry-or-null) in the
 // walk's order until visit returns false or the range is exhausted.
 struct Collector {
+  Collector(const StoreQuery& q, Reader& r) : query(q), reader(r) {}
+
   const StoreQuery& query;
   Reader& reader;
   std::vector<LogEntry> found;
@@ -471,7 +473,7 @@ Result<SearchPage> RunSearch(const SearchContext& ctx, const StoreQuery& q) {
     }
   }
   Reader reader(ctx);
-  Collector c{q, reader, {}, {}, {}, {}, false, false};
+  Collector c(q, reader);
   // Until something is examined, a stop continues from where this call began.
   c.last_examined = desc ? range.hi : Before(range.lo);
   if (Less(range.lo, range.hi)) {
