@@ -76,6 +76,10 @@ struct RocksDbStoreOptions {
   // the larger of these (0 and 0: never); see `logsvc serve --min-free-disk`.
   uint64_t min_free_bytes = 256ull << 20;
   double min_free_fraction = 0.02;  // of the file system's size
+  // After this long without a write, the memtables are flushed to table
+  // files and the write-ahead logs they kept are deleted: a store at rest
+  // holds its data once, compressed, and reopens without replaying logs.
+  std::chrono::milliseconds idle_flush_after{10000};
 };
 
 class RocksDbStore final : public LogStore {
@@ -160,6 +164,9 @@ class RocksDbStore final : public LogStore {
   Status OpenWritable();
   void StartOnZeroedLog();
   void Monitor();
+  // Writer thread: flushes the memtables once no write came for
+  // options_.idle_flush_after (RocksDbStoreOptions::idle_flush_after).
+  void FlushIfIdle();
   bool CheckDiskSpace(bool quiet);  // true if there is room; logs changes unless quiet
   void TryRecover();
   void UpdateHealth();
@@ -196,6 +203,10 @@ class RocksDbStore final : public LogStore {
   bool disk_low_ = false;  // free space under the reserve
   bool dir_lost_ = false;  // the data dir vanished; never cleared
   std::chrono::steady_clock::time_point next_monitor_{};
+  // The last successful write, and whether the memtables were flushed since
+  // (FlushIfIdle).
+  std::chrono::steady_clock::time_point last_write_{};
+  bool flushed_since_write_ = true;
   mutable util::Mutex reason_mu_;
   std::string reason_ GUARDED_BY(reason_mu_);  // UnhealthyReason()
 

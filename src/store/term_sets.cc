@@ -1,5 +1,6 @@
 #include "store/term_sets.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace logsvc::store::index {
@@ -50,7 +51,9 @@ size_t TermSets::Slot(uint64_t hash, char kind, std::string_view text) const {
 
 void TermSets::Reserve(size_t terms, size_t ordinals, size_t text_bytes) {
   terms_.reserve(terms);
-  chunks_.reserve(terms + ordinals / kChunkValues);
+  // Blocks hold the ordinals of terms seen twice or more: a slack of a
+  // quarter for their headers and unused room.
+  blocks_.reserve(ordinals + ordinals / 4);
   text_.reserve(text_bytes);
   size_t slots = 1024;
   while (slots < terms * 2) slots *= 2;
@@ -82,22 +85,34 @@ size_t TermSets::FindOrInsert(uint64_t hash, char kind, std::string_view text) {
   return terms_.size() - 1;
 }
 
+uint32_t TermSets::NewBlock(uint32_t capacity) {
+  if (blocks_.empty()) blocks_.push_back(0);  // offset 0 means "no block"
+  const auto b = static_cast<uint32_t>(blocks_.size());
+  blocks_.resize(blocks_.size() + kBlockHeader + capacity);
+  blocks_[b] = 0;
+  blocks_[b + 1] = capacity;
+  blocks_[b + 2] = 0;
+  return b;
+}
+
 void TermSets::Append(Term& t, uint32_t ordinal) {
   if (t.count > 0 && t.last == ordinal) return;
-  const size_t used = t.count % kChunkValues;
-  if (t.count == 0 || used == 0) {
-    // Chunk 0 exists from the first term on, so a `next` of 0 means none.
-    chunks_.emplace_back();
-    const auto c = static_cast<uint32_t>(chunks_.size() - 1);
-    if (t.count == 0) {
-      t.head = c;
-    } else {
-      chunks_[t.tail].next = c;
-    }
-    t.tail = c;
-    chunks_[c].next = 0;
+  if (t.count == 1) {
+    // The second ordinal: the first moves out of the Term into a block.
+    const uint32_t b = NewBlock(kFirstBlockValues);
+    blocks_[b + kBlockHeader] = t.last;
+    blocks_[b + 2] = 1;
+    t.head = t.tail = b;
   }
-  chunks_[t.tail].values[used] = ordinal;
+  if (t.count >= 1) {
+    uint32_t b = t.tail;
+    if (blocks_[b + 2] == blocks_[b + 1]) {
+      const uint32_t next = NewBlock(std::min(blocks_[b + 1] * 2, kMaxBlockValues));
+      blocks_[b] = next;  // NewBlock may have moved blocks_: index it again
+      t.tail = b = next;
+    }
+    blocks_[b + kBlockHeader + blocks_[b + 2]++] = ordinal;
+  }
   ++t.count;
   t.last = ordinal;
 }
@@ -108,23 +123,26 @@ void TermSets::Add(char kind, std::string_view text, uint32_t ordinal) {
 }
 
 void TermSets::Merge(const TermSets& other) {
-  std::vector<uint32_t> ordinals;
   for (size_t j = 0; j < other.terms_.size(); ++j) {
     const std::string_view key = other.term(j);
-    const size_t i = FindOrInsert(other.terms_[j].hash, key[0], key.substr(1));
-    ordinals.clear();
-    other.AppendOrdinals(j, &ordinals);
-    for (uint32_t o : ordinals) Append(terms_[i], o);
+    const Term& from = other.terms_[j];
+    Term& to = terms_[FindOrInsert(from.hash, key[0], key.substr(1))];
+    if (from.count == 1) Append(to, from.last);
+    if (from.count < 2) continue;
+    for (uint32_t b = from.head; b != 0; b = other.blocks_[b]) {
+      const uint32_t* values = other.blocks_.data() + b + kBlockHeader;
+      for (uint32_t v = 0; v < other.blocks_[b + 2]; ++v) Append(to, values[v]);
+    }
   }
 }
 
 void TermSets::AppendOrdinals(size_t i, std::vector<uint32_t>* out) const {
   const Term& t = terms_[i];
-  size_t left = t.count;
-  for (uint32_t c = t.head; left > 0; c = chunks_[c].next) {
-    const size_t n = left < kChunkValues ? left : kChunkValues;
-    out->insert(out->end(), chunks_[c].values, chunks_[c].values + n);
-    left -= n;
+  if (t.count == 1) out->push_back(t.last);
+  if (t.count < 2) return;
+  for (uint32_t b = t.head; b != 0; b = blocks_[b]) {
+    const uint32_t* values = blocks_.data() + b + kBlockHeader;
+    out->insert(out->end(), values, values + blocks_[b + 2]);
   }
 }
 

@@ -24,6 +24,7 @@
 namespace logsvc::store {
 namespace {
 
+using testing::AppendBatchSync;
 using testing::AppendOk;
 using testing::AppendSync;
 using testing::GetSync;
@@ -326,6 +327,62 @@ TEST(RocksDbStore, IdsAreFoundAfterTheirMemtableFlushesAndAfterReopen) {
     EXPECT_EQ(got.value().log_id, id);
   }
   EXPECT_EQ(GetSync(*store, uuid::Format(uuid::NewV4())).status().code(), Status::Code::kNotFound);
+}
+
+// A store at rest keeps its data once: after idle_flush_after without a
+// write, the memtables go to table files and the logs that held them go away.
+TEST(RocksDbStore, AnIdleStoreFlushesItsMemtablesAndDropsTheirLogs) {
+  auto files = [](const std::string& path, const char* ext) {
+    std::set<std::string> out;
+    for (const auto& f : std::filesystem::directory_iterator(path)) {
+      if (f.path().extension() == ext) out.insert(f.path().filename());
+    }
+    return out;
+  };
+  auto fill = [](RocksDbStore& store) {
+    std::vector<LogEntry> batch;
+    for (int i = 0; i < 1000; ++i)
+      batch.push_back(MakeEntry(1700000000000 + i, "idle " + std::to_string(i)));
+    auto ids = AppendBatchSync(store, std::move(batch));
+    EXPECT_TRUE(ids.ok());
+    return ids.ok() ? ids.value() : std::vector<std::string>{};
+  };
+  // Whether the logs of `before` are all gone and a table file was added.
+  auto flushed = [&](const std::string& path, const std::set<std::string>& logs_before,
+                     size_t tables_before) {
+    const auto logs = files(path, ".log");
+    return files(path, ".sst").size() > tables_before &&
+           std::none_of(logs_before.begin(), logs_before.end(),
+                        [&](const std::string& l) { return logs.count(l) > 0; });
+  };
+  {
+    // Not idle long enough: nothing is flushed.
+    TempDir dir;
+    auto store = OpenOrDie({.path = dir.path(), .idle_flush_after = std::chrono::hours(1)});
+    ASSERT_TRUE(store);
+    const size_t tables = files(dir.path(), ".sst").size();
+    fill(*store);
+    const auto logs = files(dir.path(), ".log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_FALSE(flushed(dir.path(), logs, tables));
+  }
+  TempDir dir;
+  auto store = OpenOrDie({.path = dir.path(), .idle_flush_after = std::chrono::milliseconds(200)});
+  ASSERT_TRUE(store);
+  const size_t tables = files(dir.path(), ".sst").size();
+  const auto ids = fill(*store);
+  const auto logs = files(dir.path(), ".log");
+  ASSERT_FALSE(logs.empty());
+  // The writer looks once a second; the flush runs in the background.
+  bool done = false;
+  for (int i = 0; i < 200 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    done = flushed(dir.path(), logs, tables);
+  }
+  EXPECT_TRUE(done) << "no new table file, or the logs written before are still there";
+  for (const auto& id : ids) ASSERT_TRUE(GetSync(*store, id).ok()) << id;
+  // Writes go on after an idle flush.
+  EXPECT_EQ(fill(*store).size(), 1000u);
 }
 
 TEST(RocksDbStore, RecentIsNewestFirstAndSameMillisecondKeepsIngestOrder) {
