@@ -14,17 +14,20 @@ namespace logsvc::store {
 
 namespace {
 
-std::optional<FileIdentity> IdentityAt(int dirfd, const char* path, int flags) {
+std::optional<FileIdentity> IdentityAt(int dirfd, const char* path, int flags, bool ask_ctime) {
   struct statx stx {};
-  constexpr unsigned kWanted = STATX_TYPE | STATX_INO | STATX_CTIME | STATX_BTIME;
-  if (::statx(dirfd, path, flags, kWanted, &stx) != 0) return std::nullopt;
+  // Asking for the ctime (IdentityOf says when not to) also keeps birth
+  // times apart: a file made again in the same clock tick gets a
+  // fine-grained one once the times of the files there are asked for.
+  const unsigned wanted = STATX_TYPE | STATX_INO | STATX_BTIME | (ask_ctime ? STATX_CTIME : 0);
+  if (::statx(dirfd, path, flags, wanted, &stx) != 0) return std::nullopt;
   FileIdentity id{(uint64_t{stx.stx_dev_major} << 32) | stx.stx_dev_minor, stx.stx_ino, 0};
   auto ns = [](const struct statx_timestamp& t) {
     return t.tv_sec * int64_t{1000000000} + t.tv_nsec;
   };
   if (stx.stx_mask & STATX_BTIME) {
     id.born_ns = ns(stx.stx_btime);
-  } else if (S_ISREG(stx.stx_mode)) {
+  } else if (S_ISREG(stx.stx_mode) && ask_ctime) {
     id.born_ns = ns(stx.stx_ctime);
   }
   return id;
@@ -32,8 +35,8 @@ std::optional<FileIdentity> IdentityAt(int dirfd, const char* path, int flags) {
 
 }  // namespace
 
-std::optional<FileIdentity> IdentityOf(const std::string& path) {
-  return IdentityAt(AT_FDCWD, path.c_str(), 0);
+std::optional<FileIdentity> IdentityOf(const std::string& path, Times times) {
+  return IdentityAt(AT_FDCWD, path.c_str(), 0, times == Times::kAsk);
 }
 
 Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path) {
@@ -63,7 +66,7 @@ DataDir::~DataDir() { ::close(fd_); }  // also releases the flock
 void DataDir::Pin() {
   // The directory as this process has it open: if the path already names
   // another one, the check below fails at once.
-  std::optional<FileIdentity> dir = IdentityAt(fd_, "", AT_EMPTY_PATH);
+  std::optional<FileIdentity> dir = IdentityAt(fd_, "", AT_EMPTY_PATH, true);
   std::optional<FileIdentity> lock = IdentityOf(path_ + "/LOCK");
   util::MutexLock guard(&mu_);
   dir_id_ = dir;

@@ -21,7 +21,7 @@ class WatchedFile final : public rocksdb::FSWritableFileOwnerWrapper {
 
  private:
   rocksdb::IOStatus StillLinked() const {
-    if (IdentityOf(fname_) == id_) return rocksdb::IOStatus::OK();
+    if (IdentityOf(fname_, Times::kNever) == id_) return rocksdb::IOStatus::OK();
     return rocksdb::IOStatus::IOFenced(fname_, "was deleted or replaced after it was opened");
   }
 
@@ -39,7 +39,7 @@ rocksdb::IOStatus GuardedFileSystem::Fenced() const {
 rocksdb::IOStatus GuardedFileSystem::Watch(const std::string& fname, rocksdb::IOStatus opened,
                                            std::unique_ptr<rocksdb::FSWritableFile>* result) const {
   if (!opened.ok()) return opened;
-  std::optional<FileIdentity> id = IdentityOf(fname);
+  std::optional<FileIdentity> id = IdentityOf(fname, Times::kNever);
   if (!id) return rocksdb::IOStatus::IOFenced(fname, "vanished as it was opened");
   result->reset(new WatchedFile(std::move(*result), fname, *id));
   return opened;
