@@ -163,15 +163,20 @@ std::string Api::NoSuchRoute() const {
 }
 
 void Api::Ingest(const Request& req, std::string_view cors, Done done) {
-  if (auto coding = UnsupportedContentCoding(req.headers)) {
-    Response r = ErrorResponse(415, "Content-Encoding " + QuotedExcerpt(*coding) +
-                                        " is not supported; send the body uncompressed.");
-    r.headers.push_back({"Accept-Encoding", std::string(kAcceptedContentCodings)});
+  std::string decoded;
+  bool used_decoded = false;
+  if (auto error =
+          DecodeContent(req.headers, req.body, options_.max_body_bytes, &decoded, &used_decoded)) {
+    Response r = ErrorResponse(error->status, error->message);
+    if (error->status == 415) {
+      r.headers.push_back({"Accept-Encoding", std::string(kAcceptedContentCodings)});
+    }
     return done(WithCors(std::move(r), cors));
   }
-  const BodyForm form = BatchFormOf(req.headers.Get("Content-Type").value_or(""), req.body);
-  if (form != BodyForm::kSingle) return IngestBatch(req, form, cors, std::move(done));
-  auto parsed = ParseIngestRequest(req.body);
+  const std::string_view body = used_decoded ? std::string_view(decoded) : req.body;
+  const BodyForm form = BatchFormOf(req.headers.Get("Content-Type").value_or(""), body);
+  if (form != BodyForm::kSingle) return IngestBatch(body, form, cors, std::move(done));
+  auto parsed = ParseIngestRequest(body);
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
 
   const int64_t now = NowUnixMillis();
@@ -187,8 +192,8 @@ void Api::Ingest(const Request& req, std::string_view cors, Done done) {
                 });
 }
 
-void Api::IngestBatch(const Request& req, BodyForm form, std::string_view cors, Done done) {
-  auto parsed = ParseIngestBatch(req.body, form, NowUnixMillis());
+void Api::IngestBatch(std::string_view body, BodyForm form, std::string_view cors, Done done) {
+  auto parsed = ParseIngestBatch(body, form, NowUnixMillis());
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
   std::vector<LogEntry> entries;
   entries.reserve(parsed.value().size());

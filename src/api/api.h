@@ -20,8 +20,9 @@
 // a Host the server does not answer to is 421, an Origin (or another site's
 // Sec-Fetch-Site) it does not allow is 403. The policy also decides the
 // Access-Control-Allow-Origin of every response (none by default). A POST
-// /logs body in a content coding other than identity is 415
-// (content_coding.h).
+// /logs body may be sent in gzip or zstd (content_coding.h): another coding
+// is 415, a body that does not decode 400, one larger than max_body_bytes
+// once decoded 413.
 #ifndef LOGSVC_API_API_H_
 #define LOGSVC_API_API_H_
 
@@ -94,6 +95,9 @@ enum RouteGroup : unsigned {
 struct ApiOptions {
   AccessPolicy access;           // default: any Host, same-origin browser requests only
   unsigned routes = kAllRoutes;  // RouteGroup bits
+  // The largest POST /logs body, once its Content-Encoding is undone (the
+  // transport limits the body as sent): 413 past it.
+  size_t max_body_bytes = 1 << 20;
 };
 
 // Thread-safe: any thread may call Handle at any time.
@@ -117,7 +121,8 @@ class Api {
   std::string NoSuchRoute() const;
   void Ingest(const Request& req, std::string_view cors, Done done);
   // A JSON array or NDJSON body (core/ingest_batch.h): all entries or none.
-  void IngestBatch(const Request& req, BodyForm form, std::string_view cors, Done done);
+  // `body`: the request's, its Content-Encoding undone.
+  void IngestBatch(std::string_view body, BodyForm form, std::string_view cors, Done done);
   void Search(const Request& req, std::string_view cors, Done done);
   void Stats(const Request& req, std::string_view cors, Done done);
   void Recent(std::string_view cors, Done done);

@@ -4,6 +4,7 @@ the newest-100 window, CORS, and JSON escaping over the wire."""
 import gzip
 import json
 import socket
+import subprocess
 import unittest
 import uuid
 
@@ -283,13 +284,12 @@ class BadRequestTest(LogsvcTestCase):
         created = self.assertJsonReply(reply, 201, CREATED_KEYS)
         self.assertEqual(self.get_one(self.server, created["logId"])["message"], "tagged")
 
-    def test_content_encoding_other_than_identity_is_415(self):
+    def test_content_encoding_other_than_gzip_zstd_or_identity_is_415(self):
         plain = valid_body("plain")
         cases = [
-            ("gzip body", gzip.compress(plain), "gzip", "gzip"),
             ("plain body labelled br", plain, "br", "br"),
-            ("plain body labelled zstd", plain, "zstd", "zstd"),
-            ("a list", plain, "identity, GZIP", "GZIP"),
+            ("plain body labelled deflate", plain, "deflate", "deflate"),
+            ("a list", gzip.compress(plain), "gzip, BR", "BR"),
         ]
         for name, body, encoding, named in cases:
             with self.subTest(name):
@@ -297,14 +297,54 @@ class BadRequestTest(LogsvcTestCase):
                                             headers={"Content-Encoding": encoding})
                 error = self.assertErrorReply(reply, 415)
                 self.assertEqual(error["error"], "Content-Encoding '%s' is not supported; send "
-                                 "the body uncompressed." % named)
-                self.assertEqual(reply.header("Accept-Encoding"), "identity")
+                                 "the body uncompressed, or in gzip or zstd." % named)
+                self.assertEqual(reply.header("Accept-Encoding"), "gzip, zstd, identity")
+        # Labelled gzip or zstd but not so: 400, saying which.
+        for encoding in ("gzip", "zstd"):
+            with self.subTest("plain body labelled " + encoding):
+                error = self.assertErrorReply(self.server.request(
+                    "POST", "/logs", plain, headers={"Content-Encoding": encoding}), 400)
+                self.assertTrue(error["error"].startswith(
+                    "The request body is not valid %s: " % encoding), error["error"])
         self.assertNothingStored()
         for encoding in ("identity", "Identity"):
             with self.subTest(encoding):
                 reply = self.server.request("POST", "/logs", valid_body(encoding),
                                             headers={"Content-Encoding": encoding})
                 self.assertJsonReply(reply, 201, CREATED_KEYS)
+
+    def test_gzip_and_zstd_bodies_are_stored_as_sent_before_compression(self):
+        # Compressed by Python's gzip module and by the zstd command (Debian's zstd).
+        single = json.dumps({"severity": "warning", "message": "gzipped single"}).encode()
+        created = self.assertJsonReply(self.server.request(
+            "POST", "/logs", gzip.compress(single), headers={"Content-Encoding": "gzip"}),
+            201, CREATED_KEYS)
+        self.assertEqual(self.get_one(self.server, created["logId"])["message"], "gzipped single")
+        batch = "\n".join(json.dumps({"severity": "info", "message": "zstd line %d" % i})
+                          for i in range(300)).encode()
+        packed = subprocess.run(["zstd", "-q", "-c", "-"], input=batch, stdout=subprocess.PIPE,
+                                check=True).stdout
+        self.assertLess(len(packed), len(batch) // 4)
+        reply = self.server.request("POST", "/logs", packed, headers={
+            "Content-Encoding": "zstd", "Content-Type": "application/x-ndjson"})
+        self.assertEqual(self.assertJsonReply(reply, 201, {"statusCode", "count", "logIds"})["count"],
+                         300)
+        found = self.assertJsonReply(self.server.request("GET", "/logs?q=zstd&limit=1000"), 200,
+                                     {"statusCode", "count", "logs", "next"})
+        self.assertEqual(sorted(e["message"] for e in found["logs"]),
+                         sorted("zstd line %d" % i for i in range(300)))
+
+    def test_a_zip_bomb_is_413_and_stores_nothing(self):
+        # 64 MiB of zeros as a ~64 KB gzip body, under --max-body-bytes 200000
+        # as sent, far over it once decompressed.
+        bomb = gzip.compress(b"[" + b" " * (64 << 20) + b"]")
+        self.assertLess(len(bomb), 200000)
+        reply = self.server.request("POST", "/logs", bomb, headers={"Content-Encoding": "gzip"})
+        error = self.assertErrorReply(reply, 413)
+        self.assertEqual(error["error"], "The request body is larger than 200000 bytes once "
+                         "decompressed.")
+        self.assertNothingStored()
+        self.assertTrue(self.server.running())
 
     def test_message_length_limit_counts_code_points(self):
         accepted = [

@@ -190,7 +190,7 @@ TEST(AccessPolicy, ListedAndAnyOrigins) {
   }
 }
 
-TEST(ContentCoding, OnlyIdentityIsSupported) {
+TEST(ContentCoding, GzipZstdAndIdentityAreSupported) {
   auto unsupported = [](std::vector<HeaderField> fields) {
     return UnsupportedContentCoding(RequestHeaders(fields));
   };
@@ -198,10 +198,10 @@ TEST(ContentCoding, OnlyIdentityIsSupported) {
   EXPECT_EQ(unsupported({{"Content-Encoding", "identity"}}), std::nullopt);
   EXPECT_EQ(unsupported({{"content-encoding", " IDENTITY , identity"}}), std::nullopt);
   EXPECT_EQ(unsupported({{"Content-Encoding", ""}}), std::nullopt);
-  EXPECT_EQ(unsupported({{"Content-Encoding", "gzip"}}), "gzip");
+  EXPECT_EQ(unsupported({{"Content-Encoding", "GZIP, x-gzip, Zstd"}}), std::nullopt);
   EXPECT_EQ(unsupported({{"Content-Encoding", "identity, br"}}), "br");
-  EXPECT_EQ(unsupported({{"Content-Encoding", "identity"}, {"CONTENT-ENCODING", "zstd, gzip"}}),
-            "zstd");
+  EXPECT_EQ(unsupported({{"Content-Encoding", "gzip"}, {"CONTENT-ENCODING", "deflate, br"}}),
+            "deflate");
 }
 
 TEST(RequestHeaders, LooksUpNamesInAnyLetterCase) {

@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/cursor.h"
+#include "compress.h"
 #include "faulty_fs.h"
 #include "store/rocksdb_store.h"
 #include "temp_dir.h"
@@ -256,23 +257,65 @@ TEST_F(ApiTest, UnknownHostIs421BeforeRouting) {
   EXPECT_EQ(Count(), 0);
 }
 
-TEST_F(ApiTest, ContentEncodingOtherThanIdentityIs415) {
+TEST_F(ApiTest, ContentEncodingOtherThanGzipZstdOrIdentityIs415) {
   const std::string entry = R"({"severity":"info","message":"m"})";
   using Pairs = std::vector<std::pair<std::string_view, std::string_view>>;
-  for (auto [encoding, named] :
-       Pairs{{"gzip", "gzip"}, {"br", "br"}, {"identity, GZIP", "GZIP"}, {" , zstd", "zstd"}}) {
+  for (auto [encoding, named] : Pairs{{"br", "br"},
+                                      {"deflate", "deflate"},
+                                      {"identity, BR", "BR"},
+                                      {" , compress", "compress"}}) {
     Response r = Call("POST", "/logs", entry, {{"Content-Encoding", encoding}});
     ExpectStatus(r, 415);
-    EXPECT_EQ(ErrorOf(r), "Content-Encoding '" + std::string(named) +
-                              "' is not supported; send the body uncompressed.");
-    EXPECT_EQ(HeaderOf(r, "Accept-Encoding"), "identity");
+    EXPECT_EQ(ErrorOf(r),
+              "Content-Encoding '" + std::string(named) +
+                  "' is not supported; send the body uncompressed, or in gzip or zstd.");
+    EXPECT_EQ(HeaderOf(r, "Accept-Encoding"), "gzip, zstd, identity");
   }
+  // A plain body labelled gzip does not decode: 400.
+  Response labelled = Call("POST", "/logs", entry, {{"Content-Encoding", "gzip"}});
+  ExpectStatus(labelled, 400);
+  EXPECT_EQ(ErrorOf(labelled).rfind("The request body is not valid gzip: ", 0), 0u);
   EXPECT_EQ(Count(), 0);
   ExpectStatus(Call("POST", "/logs", entry, {{"content-encoding", "Identity"}}), 201);
   ExpectStatus(Call("POST", "/logs", entry, {{"Content-Encoding", ""}}), 201);
   // Reads carry no body: their Content-Encoding is not looked at.
-  ExpectStatus(Call("GET", "/logs", "", {{"Content-Encoding", "gzip"}}), 200);
+  ExpectStatus(Call("GET", "/logs", "", {{"Content-Encoding", "br"}}), 200);
   EXPECT_EQ(Count(), 2);
+}
+
+TEST_F(ApiTest, GzipAndZstdBodiesAreStoredAsIfSentPlain) {
+  const std::string one = R"({"severity":"warning","message":"gzipped one"})";
+  Response r = Call("POST", "/logs", testing::Gzip(one), {{"Content-Encoding", "gzip"}});
+  ExpectStatus(r, 201);
+  const std::string batch = R"({"severity":"info","message":"zstd a"})"
+                            "\n"
+                            R"({"severity":"error","message":"zstd b"})";
+  r = Call("POST", "/logs", testing::Zstd(batch),
+           {{"Content-Encoding", "zstd"}, {"Content-Type", "application/x-ndjson"}});
+  ExpectStatus(r, 201);
+  EXPECT_EQ(Count(), 3);
+  Response found = Call("GET", "/logs?q=zstd&order=asc");
+  ExpectStatus(found, 200);
+  EXPECT_NE(found.body.find("\"zstd a\""), std::string::npos);
+  EXPECT_NE(found.body.find("\"zstd b\""), std::string::npos);
+}
+
+TEST_F(ApiTest, ABodyOverTheLimitOnceDecodedIs413AndStoresNothing) {
+  ApiOptions options;
+  options.max_body_bytes = 4096;
+  Open(nullptr, options);
+  std::string batch = "[";
+  for (int i = 0; i < 200; ++i) {
+    batch += std::string(i ? "," : "") + R"({"severity":"info","message":"same line again"})";
+  }
+  batch += "]";
+  ASSERT_GT(batch.size(), 4096u);
+  const std::string sent = testing::Gzip(batch);
+  ASSERT_LT(sent.size(), 4096u);
+  Response r = Call("POST", "/logs", sent, {{"Content-Encoding", "gzip"}});
+  ExpectStatus(r, 413);
+  EXPECT_EQ(ErrorOf(r), "The request body is larger than 4096 bytes once decompressed.");
+  EXPECT_EQ(Count(), 0);
 }
 
 TEST_F(ApiTest, EachRouteGroupServesItsRoutesOnlyFromTheOneTable) {
