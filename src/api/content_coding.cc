@@ -5,6 +5,7 @@
 #include <zstd_errors.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -33,6 +34,10 @@ ContentDecodeError TooLarge(size_t max_bytes) {
                    " bytes once decompressed."};
 }
 
+ContentDecodeError OutOfMemory() {
+  return {503, "The server has no memory to decompress the request body now; try again later."};
+}
+
 ContentDecodeError Corrupt(std::string_view coding, std::string_view why) {
   return {400,
           "The request body is not valid " + std::string(coding) + ": " + std::string(why) + "."};
@@ -41,7 +46,9 @@ ContentDecodeError Corrupt(std::string_view coding, std::string_view why) {
 // One or more gzip members (RFC 1952), and nothing after the last.
 std::optional<ContentDecodeError> Gunzip(std::string_view in, size_t max_bytes, std::string* out) {
   z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return Corrupt("gzip", "out of memory");
+  // uInt counts: bodies past 4 GiB (no limit allows them) are not taken.
+  if (in.size() > UINT32_MAX) return TooLarge(max_bytes);
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return OutOfMemory();
   std::unique_ptr<z_stream, int (*)(z_stream*)> end(&zs, inflateEnd);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
@@ -55,7 +62,7 @@ std::optional<ContentDecodeError> Gunzip(std::string_view in, size_t max_bytes, 
     out->append(buf, produced);
     if (r == Z_STREAM_END) {
       if (zs.avail_in == 0) return std::nullopt;
-      if (inflateReset(&zs) != Z_OK) return Corrupt("gzip", "out of memory");
+      if (inflateReset(&zs) != Z_OK) return OutOfMemory();
       continue;  // the next member
     }
     if (r == Z_OK || r == Z_BUF_ERROR) {
@@ -63,6 +70,7 @@ std::optional<ContentDecodeError> Gunzip(std::string_view in, size_t max_bytes, 
       if (zs.avail_in == 0 && zs.avail_out != 0) return Corrupt("gzip", "it ends too early");
       continue;
     }
+    if (r == Z_MEM_ERROR) return OutOfMemory();
     return Corrupt("gzip", zs.msg ? zs.msg : "it does not decode");
   }
 }
@@ -79,8 +87,10 @@ int WindowLogFor(size_t max_bytes) {
 // One or more zstd frames (RFC 8878), and nothing after the last.
 std::optional<ContentDecodeError> Unzstd(std::string_view in, size_t max_bytes, std::string* out) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> d(ZSTD_createDCtx(), ZSTD_freeDCtx);
-  if (!d) return Corrupt("zstd", "out of memory");
-  ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, WindowLogFor(max_bytes));
+  if (!d) return OutOfMemory();
+  if (ZSTD_isError(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, WindowLogFor(max_bytes)))) {
+    return OutOfMemory();  // not expected: the value is within zstd's bounds
+  }
   ZSTD_inBuffer input{in.data(), in.size(), 0};
   char buf[kChunk];
   for (;;) {
@@ -92,6 +102,7 @@ std::optional<ContentDecodeError> Unzstd(std::string_view in, size_t max_bytes, 
                                            std::to_string(size_t{1} << WindowLogFor(max_bytes)) +
                                            " bytes; compress it with a smaller one."};
       }
+      if (ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation) return OutOfMemory();
       return Corrupt("zstd", ZSTD_getErrorName(r));
     }
     if (out->size() + output.pos > max_bytes) return TooLarge(max_bytes);

@@ -36,8 +36,8 @@ inline constexpr size_t kMaxContentCodings = 4;
 // supported; nullopt if every one is (or there is none).
 std::optional<std::string_view> UnsupportedContentCoding(const RequestHeaders& headers);
 
-// Why a body could not be decoded: the status to answer (400, 413 or 415) and
-// a sentence for the client.
+// Why a body could not be decoded: the status to answer (400, 413 or 415; 503
+// if memory for a decoder could not be had) and a sentence for the client.
 struct ContentDecodeError {
   int status;
   std::string message;

@@ -25,6 +25,10 @@
 
 namespace {
 
+// What a Lambda Function URL takes in one request (6 MB, AWS's quota for a
+// synchronous invocation's payload).
+constexpr size_t kFunctionUrlMaxBodyBytes = 6 * 1000 * 1000;
+
 using namespace logsvc;
 
 std::string Env(const char* name) {
@@ -85,7 +89,11 @@ int main() {
   // URL's host is AWS's.
   api::Api api(*opened.value(), {.access = {.hosts = api::HostPolicy::AnyHost(),
                                             .cors = api::CorsPolicy::AnyOrigin()},
-                                 .routes = lambda::RoutesOf(function.value())});
+                                 .routes = lambda::RoutesOf(function.value()),
+                                 // A Function URL's own limit on a request:
+                                 // a body may decode to as much as could be
+                                 // sent plain.
+                                 .max_body_bytes = kFunctionUrlMaxBodyBytes});
 
   for (;;) {
     auto next = runtime.Next();

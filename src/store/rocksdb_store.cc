@@ -105,9 +105,12 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
     cf.compression_opts.max_dict_bytes = 64 << 10;
     cf.compression_opts.zstd_max_train_bytes = 1 << 20;
     cf.compression_opts.use_zstd_dict_trainer = false;
-    // The table's data is held in memory until the dictionary is made from
-    // it: bounded, so a flush or compaction adds at most this much to RSS.
-    cf.compression_opts.max_dict_buffer_bytes = 16 << 20;
+    // The table's first blocks are held in memory until the dictionary is
+    // made from them, and RocksDB charges them to the block cache (32 MiB,
+    // shared): 4 MiB, so that a flush and a compaction at once take a
+    // quarter of it, not all of it. 4 MiB of log lines hold every template
+    // many times over.
+    cf.compression_opts.max_dict_buffer_bytes = 4 << 20;
   }
   return cf;
 }
@@ -641,16 +644,37 @@ void RocksDbStore::Monitor() {
 }
 
 void RocksDbStore::FlushIfIdle() {
-  if (flushed_since_write_ || !healthy_ || !db_ || db_read_only_) return;
-  if (std::chrono::steady_clock::now() - last_write_ < options_.idle_flush_after) return;
-  flushed_since_write_ = true;
-  // Not waited for: a write that comes meanwhile goes to the new memtable.
+  // healthy_ is brought up to date only after Monitor: read what it is made of.
+  if (flushed_since_write_ || failed_ || disk_low_ || dir_lost_ || !db_ || db_read_only_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_write_ < options_.idle_flush_after) return;
+  // Not for a few entries in the current log alone: a flush starts a new
+  // log, which takes the zero-filled spare, and another 32 MiB of zeros is
+  // written for the next. But older logs, kept because some family still
+  // has their data in memory, are worth it whatever the amount.
+  uint64_t in_memory = 0;
+  for (auto* cf : {entries_cf_, index_cf_}) {
+    uint64_t bytes = 0;
+    if (cf && db_->GetIntProperty(cf, rocksdb::DB::Properties::kCurSizeAllMemTables, &bytes)) {
+      in_memory += bytes;
+    }
+  }
+  rocksdb::VectorLogPtr logs;
+  const bool older_logs = db_->GetSortedWalFiles(logs).ok() && logs.size() > 1;
+  if (in_memory < options_.idle_flush_min_bytes && !older_logs) return;
+  // Not waited for: a write that comes meanwhile goes to the new memtable. A
+  // flush that fails later is a background error: the next write fails and
+  // the store recovers as from any other (TryRecover).
   rocksdb::FlushOptions flush;
   flush.wait = false;
   flush.allow_write_stall = true;
   if (rocksdb::Status s = db_->Flush(flush, handles_); !s.ok()) {
-    log::Warn("idle flush failed").Str("error", s.ToString());
+    log::Warn("idle flush failed; trying again after another idle period")
+        .Str("error", s.ToString());
+    last_write_ = now;
+    return;
   }
+  flushed_since_write_ = true;
 }
 
 void RocksDbStore::UpdateHealth() {

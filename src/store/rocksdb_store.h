@@ -79,7 +79,11 @@ struct RocksDbStoreOptions {
   // After this long without a write, the memtables are flushed to table
   // files and the write-ahead logs they kept are deleted: a store at rest
   // holds its data once, compressed, and reopens without replaying logs.
-  std::chrono::milliseconds idle_flush_after{10000};
+  // Unless they hold less than idle_flush_min_bytes (RocksDB's own count,
+  // about 2 MB for nearly empty ones) and all of it is in the current log: a
+  // flush begins a new log, which costs another 32 MiB of zeros for the spare.
+  std::chrono::milliseconds idle_flush_after{30000};
+  uint64_t idle_flush_min_bytes = 8 << 20;
 };
 
 class RocksDbStore final : public LogStore {

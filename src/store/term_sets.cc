@@ -1,6 +1,7 @@
 #include "store/term_sets.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 namespace logsvc::store::index {
@@ -51,8 +52,9 @@ size_t TermSets::Slot(uint64_t hash, char kind, std::string_view text) const {
 
 void TermSets::Reserve(size_t terms, size_t ordinals, size_t text_bytes) {
   terms_.reserve(terms);
-  // Blocks hold the ordinals of terms seen twice or more: a slack of a
-  // quarter for their headers and unused room.
+  // Blocks hold the ordinals of terms seen twice or more, with their headers
+  // and unused room: a slack of a quarter covers typical logs (a few common
+  // words, many ids seen once), not every mix of terms seen a few times.
   blocks_.reserve(ordinals + ordinals / 4);
   text_.reserve(text_bytes);
   size_t slots = 1024;
@@ -123,6 +125,7 @@ void TermSets::Add(char kind, std::string_view text, uint32_t ordinal) {
 }
 
 void TermSets::Merge(const TermSets& other) {
+  assert(&other != this);  // Append may move blocks_, which the loop reads
   for (size_t j = 0; j < other.terms_.size(); ++j) {
     const std::string_view key = other.term(j);
     const Term& from = other.terms_[j];

@@ -31,7 +31,8 @@ class TermSets {
   void Merge(const TermSets& other);
 
   // Room for `terms` terms with `ordinals` ordinals and `text_bytes` of text
-  // in all, so that growing to that size copies nothing.
+  // in all, so that growing to that size copies little (the ordinals' blocks
+  // are sized for typical logs: docs/storage.md).
   void Reserve(size_t terms, size_t ordinals, size_t text_bytes);
 
   size_t size() const { return terms_.size(); }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/datetime.h"
 #include "core/uuid.h"
@@ -355,10 +356,15 @@ TEST(RocksDbStore, AnIdleStoreFlushesItsMemtablesAndDropsTheirLogs) {
            std::none_of(logs_before.begin(), logs_before.end(),
                         [&](const std::string& l) { return logs.count(l) > 0; });
   };
-  {
-    // Not idle long enough: nothing is flushed.
+  for (const auto& [name, after, min_bytes] :
+       std::vector<std::tuple<std::string, std::chrono::milliseconds, uint64_t>>{
+           {"not idle long enough", std::chrono::hours(1), 0},
+           {"too little in memory to be worth a new log", std::chrono::milliseconds(200),
+            8 << 20}}) {
+    SCOPED_TRACE(name);  // nothing is flushed
     TempDir dir;
-    auto store = OpenOrDie({.path = dir.path(), .idle_flush_after = std::chrono::hours(1)});
+    auto store = OpenOrDie(
+        {.path = dir.path(), .idle_flush_after = after, .idle_flush_min_bytes = min_bytes});
     ASSERT_TRUE(store);
     const size_t tables = files(dir.path(), ".sst").size();
     fill(*store);
@@ -367,7 +373,9 @@ TEST(RocksDbStore, AnIdleStoreFlushesItsMemtablesAndDropsTheirLogs) {
     EXPECT_FALSE(flushed(dir.path(), logs, tables));
   }
   TempDir dir;
-  auto store = OpenOrDie({.path = dir.path(), .idle_flush_after = std::chrono::milliseconds(200)});
+  auto store = OpenOrDie({.path = dir.path(),
+                          .idle_flush_after = std::chrono::milliseconds(200),
+                          .idle_flush_min_bytes = 0});
   ASSERT_TRUE(store);
   const size_t tables = files(dir.path(), ".sst").size();
   const auto ids = fill(*store);
