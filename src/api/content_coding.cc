@@ -113,41 +113,50 @@ std::optional<ContentDecodeError> Unzstd(std::string_view in, size_t max_bytes, 
   }
 }
 
+// The codings the Content-Encoding fields name, identity left out, in the
+// order listed (at most kMaxContentCodings; `too_many` past that), and the
+// first one not supported.
+struct NamedCodings {
+  std::vector<Coding> codings;
+  bool too_many = false;
+  std::optional<std::string_view> unsupported;
+};
+
+NamedCodings CodingsOf(const RequestHeaders& headers) {
+  NamedCodings out;
+  headers.ForEach("Content-Encoding", [&](std::string_view list) {
+    ascii::ForEachListItem(list, [&](std::string_view name) {
+      const Coding c = CodingOf(name);
+      if (c == Coding::kOther && !out.unsupported) out.unsupported = name;
+      if (c == Coding::kIdentity || c == Coding::kOther) return;
+      if (out.codings.size() == kMaxContentCodings) out.too_many = true;
+      if (!out.too_many) out.codings.push_back(c);
+    });
+  });
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string_view> UnsupportedContentCoding(const RequestHeaders& headers) {
-  std::optional<std::string_view> unsupported;
-  headers.ForEach("Content-Encoding", [&](std::string_view list) {
-    ascii::ForEachListItem(list, [&](std::string_view coding) {
-      if (!unsupported && CodingOf(coding) == Coding::kOther) unsupported = coding;
-    });
-  });
-  return unsupported;
+  return CodingsOf(headers).unsupported;
 }
 
 std::optional<ContentDecodeError> DecodeContent(const RequestHeaders& headers,
                                                 std::string_view body, size_t max_bytes,
                                                 std::string* decoded, bool* used_decoded) {
   *used_decoded = false;
-  if (auto coding = UnsupportedContentCoding(headers)) {
-    return ContentDecodeError{415, "Content-Encoding " + QuotedExcerpt(*coding) +
+  const NamedCodings named = CodingsOf(headers);
+  if (named.unsupported) {
+    return ContentDecodeError{415, "Content-Encoding " + QuotedExcerpt(*named.unsupported) +
                                        " is not supported; send the body uncompressed, or in " +
                                        "gzip or zstd."};
   }
-  std::vector<Coding> codings;
-  bool too_many = false;
-  headers.ForEach("Content-Encoding", [&](std::string_view list) {
-    ascii::ForEachListItem(list, [&](std::string_view name) {
-      const Coding c = CodingOf(name);
-      if (c == Coding::kIdentity) return;
-      if (codings.size() == kMaxContentCodings) too_many = true;
-      if (!too_many) codings.push_back(c);
-    });
-  });
-  if (too_many) {
+  if (named.too_many) {
     return ContentDecodeError{400, "Content-Encoding names more than " +
                                        std::to_string(kMaxContentCodings) + " codings."};
   }
+  const std::vector<Coding>& codings = named.codings;
   // Applied in the order listed: undone from the last.
   std::string input;
   for (auto it = codings.rbegin(); it != codings.rend(); ++it) {

@@ -645,9 +645,12 @@ void RocksDbStore::Monitor() {
 
 void RocksDbStore::FlushIfIdle() {
   // healthy_ is brought up to date only after Monitor: read what it is made of.
-  if (flushed_since_write_ || failed_ || disk_low_ || dir_lost_ || !db_ || db_read_only_) return;
+  if (idle_handled_ || failed_ || disk_low_ || dir_lost_ || !db_ || db_read_only_) return;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_write_ < options_.idle_flush_after) return;
+  // Decided once an idle period: until the next write, nothing it looks at
+  // grows.
+  idle_handled_ = true;
   // Not for a few entries in the current log alone: a flush starts a new
   // log, which takes the zero-filled spare, and another 32 MiB of zeros is
   // written for the next. But older logs, kept because some family still
@@ -659,9 +662,10 @@ void RocksDbStore::FlushIfIdle() {
       in_memory += bytes;
     }
   }
-  rocksdb::VectorLogPtr logs;
-  const bool older_logs = db_->GetSortedWalFiles(logs).ok() && logs.size() > 1;
-  if (in_memory < options_.idle_flush_min_bytes && !older_logs) return;
+  if (in_memory < options_.idle_flush_min_bytes) {
+    rocksdb::VectorLogPtr logs;
+    if (!db_->GetSortedWalFiles(logs).ok() || logs.size() <= 1) return;
+  }
   // Not waited for: a write that comes meanwhile goes to the new memtable. A
   // flush that fails later is a background error: the next write fails and
   // the store recovers as from any other (TryRecover).
@@ -672,9 +676,8 @@ void RocksDbStore::FlushIfIdle() {
     log::Warn("idle flush failed; trying again after another idle period")
         .Str("error", s.ToString());
     last_write_ = now;
-    return;
+    idle_handled_ = false;
   }
-  flushed_since_write_ = true;
 }
 
 void RocksDbStore::UpdateHealth() {
@@ -960,7 +963,7 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     return;
   }
   last_write_ = std::chrono::steady_clock::now();
-  flushed_since_write_ = false;
+  idle_handled_ = false;
   {
     util::MutexLock lock(&segments_mu_);
     for (const auto& [segment, summary] : summaries) segments_[segment].Add(summary);

@@ -207,10 +207,10 @@ class RocksDbStore final : public LogStore {
   bool disk_low_ = false;  // free space under the reserve
   bool dir_lost_ = false;  // the data dir vanished; never cleared
   std::chrono::steady_clock::time_point next_monitor_{};
-  // The last successful write, and whether the memtables were flushed since
-  // (FlushIfIdle).
+  // The last successful write, and whether FlushIfIdle has flushed since, or
+  // found nothing worth a flush.
   std::chrono::steady_clock::time_point last_write_{};
-  bool flushed_since_write_ = true;
+  bool idle_handled_ = true;
   mutable util::Mutex reason_mu_;
   std::string reason_ GUARDED_BY(reason_mu_);  // UnhealthyReason()
 

@@ -3,11 +3,8 @@
 // the rest is the body. Beyond "no crash, no sanitizer report":
 //   - a decoded body is never larger than the limit, and an error is 400 or
 //     413 with a sentence;
-//   - the body compressed here (zlib, libzstd) decodes back to itself when it
+//   - the body compressed here (tests/unit/compress.h) decodes back to itself when it
 //     fits in the limit, and is a 413 when it does not.
-#include <zlib.h>
-#include <zstd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,39 +12,20 @@
 #include <string_view>
 #include <vector>
 
+#include "../unit/compress.h"
 #include "api/content_coding.h"
 
 namespace {
 
 using namespace logsvc;
+using testing::Gzip;
+using testing::Zstd;
 
 void Check(bool ok, const char* what) {
   if (!ok) {
     std::fprintf(stderr, "invariant broken: %s\n", what);
     std::abort();
   }
-}
-
-std::string Gzip(std::string_view in) {
-  z_stream zs{};
-  deflateInit2(&zs, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  Check(deflate(&zs, Z_FINISH) == Z_STREAM_END, "zlib compresses");
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-std::string Zstd(std::string_view in) {
-  std::string out(ZSTD_compressBound(in.size()), '\0');
-  const size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 1);
-  Check(!ZSTD_isError(n), "zstd compresses");
-  out.resize(n);
-  return out;
 }
 
 // As the Api calls it; *decoded is whether a coding was undone (identity
