@@ -152,10 +152,13 @@ resource "aws_iam_role" "read_recent" {
 # suffix is the only wildcard in either policy.
 
 data "aws_iam_policy_document" "ingest" {
+  # PutItem for one entry and for an Idempotency-Key's record, BatchWriteItem
+  # for batches and the shippers' formats, Query (on the table, by logId) to
+  # read an Idempotency-Key's record back.
   statement {
     sid       = "PutLogEntries"
     effect    = "Allow"
-    actions   = ["dynamodb:PutItem"]
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"]
     resources = [aws_dynamodb_table.logs.arn]
   }
 

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 level=${1:-build}
-packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli11-dev libssl-dev libroaring-dev libjemalloc-dev zlib1g-dev libzstd-dev pkg-config)
+packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli11-dev libssl-dev libroaring-dev libjemalloc-dev zlib1g-dev libzstd-dev libsnappy-dev pkg-config libprotobuf-dev protobuf-compiler)
 case "$level" in
   build) ;;
   test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 curl zip unzip zstd) ;;

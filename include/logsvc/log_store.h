@@ -61,8 +61,6 @@ struct StatsQuery {
   std::string position;  // as StoreQuery::position, for stats
 };
 
-inline constexpr size_t kSeverityCount = 3;  // Severity values, 0..2
-
 struct StatsPage {
   // One row per bucket, oldest first, StatsBucketCount(...) of them:
   // counts[i][severity] for the bucket starting at
@@ -73,6 +71,30 @@ struct StatsPage {
   std::string next;
 };
 
+// An ingest a client may send again (HTTP's Idempotency-Key): the API makes
+// both fields, opaque to the store, from the request.
+struct IdempotentWrite {
+  std::string key;          // names the write: the client's key and the route (32 bytes)
+  std::string fingerprint;  // what was asked: a digest of the request (32 bytes)
+};
+
+// How long a store answers a key with what it stored under it.
+inline constexpr int64_t kIdempotencyWindowMs = 24 * 3'600'000;
+
+struct OnceResult {
+  enum class Outcome {
+    kStored,        // the entries were stored now
+    kReplayed,      // stored before under this key: nothing stored now
+    kOtherRequest,  // the key was used for a request with another fingerprint: nothing stored
+    kInProgress,    // a write with this key is still going on: nothing stored, try later
+  };
+  Outcome outcome = Outcome::kStored;
+  // kStored and kReplayed: the entries' ids and timestamps as stored (by the
+  // first request, for a replay), in order.
+  std::vector<std::string> ids;
+  std::vector<int64_t> timestamps_ms;
+};
+
 class LogStore {
  public:
   using AppendCallback = std::function<void(Result<std::string>)>;              // the new log id
@@ -80,6 +102,7 @@ class LogStore {
   using SearchCallback = std::function<void(Result<SearchPage>)>;
   using StatsCallback = std::function<void(Result<StatsPage>)>;
   using GetCallback = std::function<void(Result<LogEntry>)>;
+  using OnceCallback = std::function<void(Result<OnceResult>)>;
 
   virtual ~LogStore() = default;
 
@@ -100,6 +123,17 @@ class LogStore {
   // while a remote store may have stored some (DynamoDB has no atomic write
   // of 10,000 items): the caller may send the batch again.
   virtual void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) = 0;
+
+  // AppendBatch, at most once per key within kIdempotencyWindowMs (and across
+  // restarts): a second call with the same key and fingerprint stores
+  // nothing and reports the first call's ids and timestamps (kReplayed);
+  // with another fingerprint, kOtherRequest. The key's record is durable
+  // with the entries (the embedded store: the same atomic write). A failed
+  // call leaves the key free to be used again; for a remote store, one whose
+  // entries were partly written may be repeated with the same key, which
+  // writes the same ids again (never a second copy).
+  virtual void AppendOnce(IdempotentWrite once, std::vector<LogEntry> entries,
+                          OnceCallback done) = 0;
 
   // The entries matching query.filter, in query.order by timestamp, at most
   // query.limit, starting after query.position. Entries of the same

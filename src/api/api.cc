@@ -1,7 +1,11 @@
 #include "api/api.h"
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "api/content_coding.h"
 #include "api/cursor.h"
+#include "api/ingest_format.h"
 #include "api/responses.h"
 #include "core/datetime.h"
 #include "core/ingest_batch.h"
@@ -75,7 +79,19 @@ void Api::Handle(const Request& req, Done done) {
 namespace {
 
 // The paths of the API.
-enum class PathKind { kNone, kLogs, kStats, kLogEntry, kHealth };
+enum class PathKind {
+  kNone,
+  kLogs,
+  kStats,
+  kLogEntry,
+  kHealth,
+  kOtlpLogs,  // /v1/logs
+  kLokiPush,  // /loki/api/v1/push
+  kEsBulk,    // /_bulk and /{index}/_bulk
+  kEsProbe,   // / and /_*: what Elasticsearch shippers ask before sending
+};
+
+constexpr std::string_view kBulkSuffix = "/_bulk";
 
 PathKind PathKindOf(std::string_view path) {
   if (path == "/logs") return PathKind::kLogs;
@@ -85,10 +101,23 @@ PathKind PathKindOf(std::string_view path) {
       path.find('/', kLogsPrefix.size()) == std::string_view::npos) {
     return PathKind::kLogEntry;
   }
+  if (path == "/v1/logs") return PathKind::kOtlpLogs;
+  if (path == "/loki/api/v1/push") return PathKind::kLokiPush;
+  if (path == kBulkSuffix ||
+      (path.ends_with(kBulkSuffix) && path.find('/', 1) == path.size() - kBulkSuffix.size())) {
+    return PathKind::kEsBulk;  // "/_bulk" or "/{index}/_bulk" (index: one segment)
+  }
+  if (path == "/" || path.starts_with("/_")) return PathKind::kEsProbe;
   return PathKind::kNone;
 }
 
-enum class Handler { kIngest, kSearch, kStats, kGetOne, kHealth };
+// The index of /{index}/_bulk, "" for /_bulk.
+std::string_view BulkIndex(std::string_view path) {
+  return path.size() > kBulkSuffix.size() ? path.substr(1, path.size() - kBulkSuffix.size() - 1)
+                                          : std::string_view();
+}
+
+enum class Handler { kIngest, kSearch, kStats, kGetOne, kHealth, kOtlp, kLoki, kEsBulk, kEsProbe };
 
 struct RouteEntry {
   PathKind path;
@@ -105,6 +134,10 @@ constexpr RouteEntry kRoutes[] = {
     {PathKind::kStats, "GET", kReadRoutes, Handler::kStats, "GET /logs/stats"},
     {PathKind::kLogEntry, "GET", kReadRoutes, Handler::kGetOne, "GET /logs/{logId}"},
     {PathKind::kHealth, "GET", kHealthRoutes, Handler::kHealth, "GET /healthz"},
+    {PathKind::kOtlpLogs, "POST", kIngestRoutes, Handler::kOtlp, "POST /v1/logs (OTLP)"},
+    {PathKind::kLokiPush, "POST", kIngestRoutes, Handler::kLoki, "POST /loki/api/v1/push (Loki)"},
+    {PathKind::kEsBulk, "POST", kIngestRoutes, Handler::kEsBulk, "POST /_bulk (Elasticsearch)"},
+    {PathKind::kEsProbe, "GET", kIngestRoutes, Handler::kEsProbe, "GET / (Elasticsearch)"},
 };
 
 }  // namespace
@@ -130,6 +163,17 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
         return GetOne(path.substr(kLogsPrefix.size()), cors, std::move(done));
       case Handler::kHealth:
         return Health(cors, std::move(done));
+      case Handler::kOtlp:
+      case Handler::kLoki:
+      case Handler::kEsBulk:
+        return IngestFormat(req,
+                            route.handler == Handler::kOtlp   ? IngestFormatKind::kOtlp
+                            : route.handler == Handler::kLoki ? IngestFormatKind::kLoki
+                                                              : IngestFormatKind::kEsBulk,
+                            cors, std::move(done));
+      case Handler::kEsProbe:
+        if (auto probe = EsProbe(m, path)) return done(WithCors(std::move(*probe), cors));
+        return done(WithCors(ErrorResponse(404, NoSuchRoute()), cors));
     }
   }
   if (!served) return done(WithCors(ErrorResponse(404, NoSuchRoute()), cors));
@@ -162,49 +206,188 @@ std::string Api::NoSuchRoute() const {
   return out + ".";
 }
 
-void Api::Ingest(const Request& req, std::string_view cors, Done done) {
-  std::string decoded;
+namespace {
+
+// The request's body with its Content-Encoding undone: into *decoded, or a
+// view of the request's own when there was nothing to undo. nullopt when it
+// decoded; else the error response.
+std::optional<Response> DecodedBody(const Request& req, size_t max_bytes, std::string* decoded,
+                                    std::string_view* body) {
   bool used_decoded = false;
-  if (auto error =
-          DecodeContent(req.headers, req.body, options_.max_body_bytes, &decoded, &used_decoded)) {
+  if (auto error = DecodeContent(req.headers, req.body, max_bytes, decoded, &used_decoded)) {
     Response r = ErrorResponse(error->status, error->message);
     if (error->status == 415) {
       r.headers.push_back({"Accept-Encoding", std::string(kAcceptedContentCodings)});
     }
-    return done(WithCors(std::move(r), cors));
+    return r;
   }
-  const std::string_view body = used_decoded ? std::string_view(decoded) : req.body;
-  const BodyForm form = BatchFormOf(req.headers.Get("Content-Type").value_or(""), body);
-  if (form != BodyForm::kSingle) return IngestBatch(body, form, cors, std::move(done));
-  auto parsed = ParseIngestRequest(body);
-  if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
-
-  const int64_t now = NowUnixMillis();
-  LogEntry entry{{}, now, parsed.value().severity, std::move(parsed.value().message)};
-  // Location points at the new entry only where this Api serves it.
-  const bool location = options_.routes & kReadRoutes;
-  store_.Append(std::move(entry),
-                [done = std::move(done), now, cors, location](Result<std::string> id) mutable {
-                  if (!id.ok()) return done(WithCors(StoreError(id.status()), cors));
-                  Response r = Json(201, CreatedBody(id.value(), now));
-                  if (location) r.headers.push_back({"Location", "/logs/" + id.value()});
-                  done(WithCors(std::move(r), cors));
-                });
+  *body = used_decoded ? std::string_view(*decoded) : std::string_view(req.body);
+  return std::nullopt;
 }
 
-void Api::IngestBatch(std::string_view body, BodyForm form, std::string_view cors, Done done) {
+// A SHA-256 of the parts, each followed by a 0 byte.
+std::string Digest(std::initializer_list<std::string_view> parts) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
+  for (std::string_view p : parts) {
+    ok = ok && EVP_DigestUpdate(ctx.get(), p.data(), p.size()) == 1 &&
+         EVP_DigestUpdate(ctx.get(), "", 1) == 1;
+  }
+  ok = ok &&
+       EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), nullptr) == 1;
+  // Only out of memory fails: then no two requests share a key by accident.
+  if (!ok) out = uuid::Format(uuid::NewV4()).substr(0, SHA256_DIGEST_LENGTH);
+  return out;
+}
+
+constexpr size_t kMaxIdempotencyKeyBytes = 255;
+
+// The request's Idempotency-Key (draft-ietf-httpapi-idempotency-key-header:
+// a string, quoted or not) as the store's IdempotentWrite: the key names the
+// write with the route, so one key on two routes is two writes; the
+// fingerprint is the request as sent (method, target, the headers that
+// change its meaning, the body before decoding). nullopt without the header;
+// a 400 response for a malformed one.
+Result<std::optional<IdempotentWrite>> IdempotencyOf(const Request& req) {
+  std::optional<std::string_view> header = req.headers.Get("Idempotency-Key");
+  if (!header) return std::optional<IdempotentWrite>();
+  std::string_view key = *header;
+  if (key.size() >= 2 && key.front() == '"' && key.back() == '"') {
+    key = key.substr(1, key.size() - 2);
+  }
+  bool visible = !key.empty() && key.size() <= kMaxIdempotencyKeyBytes;
+  for (char c : key) visible = visible && c > 0x20 && c < 0x7f && c != '"';
+  if (!visible) {
+    return Status::InvalidArgument(
+        "Header Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID, say), "
+        "optionally in double quotes.");
+  }
+  return std::optional<IdempotentWrite>(
+      IdempotentWrite{Digest({"logsvc.idempotency.v1", req.path(), key}),
+                      Digest({req.method, req.target, req.headers.Get("Content-Type").value_or(""),
+                              req.headers.Get("Content-Encoding").value_or(""), req.body})});
+}
+
+}  // namespace
+
+void Api::Store(std::optional<IdempotentWrite> once, std::vector<LogEntry> entries,
+                std::string_view cors, Done done, Created created, Failed failed) {
+  auto finish = [cors, done = std::move(done), created = std::move(created),
+                 failed = std::move(failed)](Result<OnceResult> r) mutable {
+    if (!r.ok()) return done(WithCors(failed(r.status()), cors));
+    switch (r.value().outcome) {
+      case OnceResult::Outcome::kStored:
+        return done(WithCors(created(r.value()), cors));
+      case OnceResult::Outcome::kReplayed: {
+        Response response = created(r.value());
+        response.headers.push_back({"Idempotent-Replayed", "true"});
+        return done(WithCors(std::move(response), cors));
+      }
+      case OnceResult::Outcome::kOtherRequest:
+        return done(
+            WithCors(ErrorResponse(422,
+                                   "This Idempotency-Key was used in the last 24 hours for another "
+                                   "request: send a new key with a new request."),
+                     cors));
+      case OnceResult::Outcome::kInProgress: {
+        Response busy = ErrorResponse(
+            409, "A request with this Idempotency-Key is still being stored: try again shortly.");
+        busy.headers.push_back({"Retry-After", "1"});
+        return done(WithCors(std::move(busy), cors));
+      }
+    }
+  };
+  if (once) return store_.AppendOnce(std::move(*once), std::move(entries), std::move(finish));
+  std::vector<int64_t> timestamps;
+  timestamps.reserve(entries.size());
+  for (const LogEntry& e : entries) timestamps.push_back(e.timestamp_ms);
+  const auto stored = [finish = std::move(finish), timestamps = std::move(timestamps)](
+                          Result<std::vector<std::string>> ids) mutable {
+    if (!ids.ok()) return finish(ids.status());
+    finish(OnceResult{OnceResult::Outcome::kStored, std::move(ids).value(), std::move(timestamps)});
+  };
+  if (entries.size() == 1) {
+    // One entry: the store's group commit, as the original POST /logs.
+    return store_.Append(std::move(entries[0]),
+                         [stored = std::move(stored)](Result<std::string> id) mutable {
+                           if (!id.ok()) return stored(id.status());
+                           stored(std::vector<std::string>{std::move(id).value()});
+                         });
+  }
+  store_.AppendBatch(std::move(entries), std::move(stored));
+}
+
+void Api::IngestFormat(const Request& req, IngestFormatKind kind, std::string_view cors,
+                       Done done) {
+  std::string decoded;
+  std::string_view body;
+  if (auto error = DecodedBody(req, options_.max_body_bytes, &decoded, &body)) {
+    return done(WithCors(std::move(*error), cors));
+  }
+  const FormatLimits limits{options_.max_body_bytes};
+  const int64_t now = NowUnixMillis();
+  ParsedIngest parsed = kind == IngestFormatKind::kOtlp ? ParseOtlpRequest(req, body, limits, now)
+                        : kind == IngestFormatKind::kLoki
+                            ? ParseLokiRequest(req, body, limits, now)
+                            : ParseEsBulkRequest(req, BulkIndex(req.path()), body, limits, now);
+  if (parsed.refused) return done(WithCors(std::move(*parsed.refused), cors));
+  if (parsed.entries.empty()) return done(WithCors(parsed.created({}), cors));
+  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req);
+  if (!once.ok()) return done(WithCors(ErrorResponse(400, once.status().message()), cors));
+  Store(
+      std::move(once).value(), std::move(parsed.entries), cors, std::move(done),
+      [created = std::move(parsed.created)](const OnceResult& r) { return created(r.ids); },
+      std::move(parsed.failed));
+}
+
+void Api::Ingest(const Request& req, std::string_view cors, Done done) {
+  std::string decoded;
+  std::string_view body;
+  if (auto error = DecodedBody(req, options_.max_body_bytes, &decoded, &body)) {
+    return done(WithCors(std::move(*error), cors));
+  }
+  const BodyForm form = BatchFormOf(req.headers.Get("Content-Type").value_or(""), body);
+  if (form != BodyForm::kSingle) return IngestBatch(req, body, form, cors, std::move(done));
+  auto parsed = ParseIngestRequest(body);
+  if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
+  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req);
+  if (!once.ok()) return done(WithCors(ErrorResponse(400, once.status().message()), cors));
+
+  std::vector<LogEntry> entry;
+  entry.push_back(LogEntry{{},
+                           NowUnixMillis(),
+                           parsed.value().severity,
+                           std::move(parsed.value().message),
+                           std::move(parsed.value().attributes)});
+  // Location points at the new entry only where this Api serves it.
+  const bool location = options_.routes & kReadRoutes;
+  Store(
+      std::move(once).value(), std::move(entry), cors, std::move(done),
+      [location](const OnceResult& r) {
+        // The timestamp as stored: a replay answers the first request's.
+        Response created = Json(201, CreatedBody(r.ids[0], r.timestamps_ms[0]));
+        if (location) created.headers.push_back({"Location", "/logs/" + r.ids[0]});
+        return created;
+      },
+      StoreError);
+}
+
+void Api::IngestBatch(const Request& req, std::string_view body, BodyForm form,
+                      std::string_view cors, Done done) {
   auto parsed = ParseIngestBatch(body, form, NowUnixMillis());
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
+  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req);
+  if (!once.ok()) return done(WithCors(ErrorResponse(400, once.status().message()), cors));
   std::vector<LogEntry> entries;
   entries.reserve(parsed.value().size());
   for (BatchEntry& e : parsed.value()) {
-    entries.push_back(LogEntry{{}, e.timestamp_ms, e.severity, std::move(e.message)});
+    entries.push_back(
+        LogEntry{{}, e.timestamp_ms, e.severity, std::move(e.message), std::move(e.attributes)});
   }
-  store_.AppendBatch(std::move(entries),
-                     [done = std::move(done), cors](Result<std::vector<std::string>> ids) mutable {
-                       if (!ids.ok()) return done(WithCors(StoreError(ids.status()), cors));
-                       done(WithCors(Json(201, BatchCreatedBody(ids.value())), cors));
-                     });
+  Store(
+      std::move(once).value(), std::move(entries), cors, std::move(done),
+      [](const OnceResult& r) { return Json(201, BatchCreatedBody(r.ids)); }, StoreError);
 }
 
 namespace {

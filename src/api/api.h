@@ -9,6 +9,10 @@
 //   GET     /logs/stats    counts by time and severity 200 | 400 | 503
 //   GET     /logs/{logId}  one entry                   200 | 404 | 503
 //   GET     /healthz       does the store take writes  200 | 503
+//   POST    /v1/logs       OTLP/HTTP logs               200 | 400 | 415 | 503
+//   POST    /loki/api/v1/push  Loki push                204 | 400 | 415 | 503
+//   POST    /_bulk, /{index}/_bulk  Elasticsearch bulk  200 | 400 | 503
+//   GET     /, /_...       Elasticsearch probes        200 | 404
 //   OPTIONS any route      CORS preflight              204
 // One route table (api.cc) says which method of which path runs what; both
 // transports use it, each serving the groups of routes ApiOptions names. HEAD
@@ -28,6 +32,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -122,7 +127,20 @@ class Api {
   void Ingest(const Request& req, std::string_view cors, Done done);
   // A JSON array or NDJSON body (core/ingest_batch.h): all entries or none.
   // `body`: the request's, its Content-Encoding undone.
-  void IngestBatch(std::string_view body, BodyForm form, std::string_view cors, Done done);
+  void IngestBatch(const Request& req, std::string_view body, BodyForm form, std::string_view cors,
+                   Done done);
+  // Stores what an ingest route parsed: with AppendOnce when `once` (the
+  // request's Idempotency-Key), else Append (one entry) or AppendBatch; then
+  // answers with `created` (kStored, and kReplayed with Idempotent-Replayed:
+  // true), `failed` (a store error), 422 (the key was used for another
+  // request) or 409 with Retry-After (the key's first request is in progress).
+  using Created = std::function<Response(const OnceResult&)>;
+  using Failed = std::function<Response(const Status&)>;
+  void Store(std::optional<IdempotentWrite> once, std::vector<LogEntry> entries,
+             std::string_view cors, Done done, Created created, Failed failed);
+  // The shippers' formats (api/ingest_format.h): OTLP, Loki push, Elasticsearch bulk.
+  enum class IngestFormatKind { kOtlp, kLoki, kEsBulk };
+  void IngestFormat(const Request& req, IngestFormatKind kind, std::string_view cors, Done done);
   void Search(const Request& req, std::string_view cors, Done done);
   void Stats(const Request& req, std::string_view cors, Done done);
   void Recent(std::string_view cors, Done done);

@@ -1,5 +1,6 @@
 #include "api/content_coding.h"
 
+#include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "api/responses.h"
@@ -169,6 +171,28 @@ std::optional<ContentDecodeError> DecodeContent(const RequestHeaders& headers,
     *used_decoded = true;
   }
   if (*used_decoded) decoded->swap(input);
+  return std::nullopt;
+}
+
+std::optional<ContentDecodeError> DecodeSnappyBlock(std::string_view body, size_t max_bytes,
+                                                    std::string* out) {
+  out->clear();
+  size_t length = 0;
+  // Reads only the block's length header (a varint of at most 5 bytes).
+  if (!snappy::GetUncompressedLength(body.data(), body.size(), &length)) {
+    return Corrupt("snappy", "its length header does not decode");
+  }
+  if (length > max_bytes) return TooLarge(max_bytes);
+  try {
+    out->resize(length);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  // Checks every copy against the input and the announced length.
+  if (!snappy::RawUncompress(body.data(), body.size(), out->data())) {
+    out->clear();
+    return Corrupt("snappy", "it does not decode");
+  }
   return std::nullopt;
 }
 

@@ -51,6 +51,14 @@ std::optional<ContentDecodeError> DecodeContent(const RequestHeaders& headers,
                                                 std::string_view body, size_t max_bytes,
                                                 std::string* decoded, bool* used_decoded);
 
+// Loki's protobuf bodies: one snappy block (the raw format, not the framed
+// one; Content-Encoding does not name it: the media type implies it). On
+// success nullopt and *out is the uncompressed body. 413 when the length the
+// block announces exceeds `max_bytes` (checked before anything is allocated),
+// 400 when the block does not decode; *out is then unspecified.
+std::optional<ContentDecodeError> DecodeSnappyBlock(std::string_view body, size_t max_bytes,
+                                                    std::string* out);
+
 }  // namespace logsvc::api
 
 #endif  // LOGSVC_API_CONTENT_CODING_H_

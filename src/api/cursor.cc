@@ -7,7 +7,10 @@
 namespace logsvc::api {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+// Version 2 added the attribute filters (after the position); version 1
+// cursors, from before, are still read.
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kVersionWithoutAttributes = 1;
 constexpr size_t kChecksumBytes = 8;
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -106,6 +109,11 @@ std::string EncodeCursor(const CursorState& s) {
   PutInt(&raw, static_cast<uint64_t>(s.step_ms), 8);
   PutBytes(&raw, RenderText(s.filter.text));
   PutBytes(&raw, s.position);
+  PutInt(&raw, s.filter.attributes.size(), 1);
+  for (const Attribute& a : s.filter.attributes) {
+    PutBytes(&raw, a.key);
+    PutBytes(&raw, a.value);
+  }
   const auto d = Digest(raw);
   raw.append(reinterpret_cast<const char*>(d.data()), kChecksumBytes);
   return Base64Url(raw);
@@ -125,13 +133,24 @@ Result<CursorState> DecodeCursor(std::string_view text, CursorKind kind) {
   Reader r(body);
   uint64_t version, k, sev, from, to, order, limit, step;
   std::string_view q, position;
-  if (!r.Int(1, &version) || version != kVersion || !r.Int(1, &k) ||
-      k != static_cast<uint8_t>(kind) || !r.Int(4, &sev) || !r.Int(8, &from) || !r.Int(8, &to) ||
-      !r.Int(1, &order) || order > 1 || !r.Int(2, &limit) || !r.Int(8, &step) || !r.Bytes(&q) ||
-      !r.Bytes(&position) || !r.done()) {
+  if (!r.Int(1, &version) || (version != kVersion && version != kVersionWithoutAttributes) ||
+      !r.Int(1, &k) || k != static_cast<uint8_t>(kind) || !r.Int(4, &sev) || !r.Int(8, &from) ||
+      !r.Int(8, &to) || !r.Int(1, &order) || order > 1 || !r.Int(2, &limit) || !r.Int(8, &step) ||
+      !r.Bytes(&q) || !r.Bytes(&position)) {
     return Invalid();
   }
   CursorState s;
+  uint64_t attribute_count = 0;
+  if (version == kVersion &&
+      (!r.Int(1, &attribute_count) || attribute_count > kMaxAttributeFilters)) {
+    return Invalid();
+  }
+  for (uint64_t i = 0; i < attribute_count; ++i) {
+    std::string_view key, value;
+    if (!r.Bytes(&key) || !r.Bytes(&value)) return Invalid();
+    s.filter.attributes.push_back(Attribute{std::string(key), std::string(value)});
+  }
+  if (!r.done()) return Invalid();
   s.kind = kind;
   s.filter.severities = SeveritySet();  // a Filter starts with every severity
   for (unsigned v = 0; v < 32; ++v) {

@@ -11,8 +11,13 @@ void AppendStatusCode(std::string* out, int status) {
   json::AppendInt(out, status);
 }
 
-// The five fields of an entry, without braces.
-void AppendEntryFields(std::string* out, const LogEntry& e) {
+// Whether an entry's "attributes" are written: GET /logs without parameters
+// keeps the original design's five fields; searches and GET /logs/{id} add
+// them (only on entries that have any).
+enum class WithAttributes { kNo, kYes };
+
+// The fields of an entry, without braces.
+void AppendEntryFields(std::string* out, const LogEntry& e, WithAttributes with) {
   out->append("\"logId\":");
   json::AppendString(out, e.log_id);
   out->append(",\"timestamp\":");
@@ -23,6 +28,15 @@ void AppendEntryFields(std::string* out, const LogEntry& e) {
   out->append(SeverityName(e.severity));
   out->append("\",\"message\":");
   json::AppendString(out, e.message);
+  if (with == WithAttributes::kNo || e.attributes.empty()) return;
+  out->append(",\"attributes\":{");
+  for (size_t i = 0; i < e.attributes.size(); ++i) {
+    if (i) out->push_back(',');
+    json::AppendString(out, e.attributes[i].key);
+    out->push_back(':');
+    json::AppendString(out, e.attributes[i].value);
+  }
+  out->push_back('}');
 }
 
 }  // namespace
@@ -42,10 +56,15 @@ std::string CreatedBody(std::string_view log_id, int64_t timestamp_ms) {
 namespace {
 
 // {"statusCode":200,"count":N,"logs":[...] without the closing brace.
-std::string EntryListStart(const std::vector<LogEntry>& entries) {
+std::string EntryListStart(const std::vector<LogEntry>& entries, WithAttributes with) {
   std::string out;
   size_t estimate = 48;
-  for (const auto& e : entries) estimate += 128 + e.message.size();
+  for (const auto& e : entries) {
+    estimate += 128 + e.message.size();
+    if (with == WithAttributes::kYes) {
+      for (const auto& a : e.attributes) estimate += 8 + a.key.size() + a.value.size();
+    }
+  }
   out.reserve(estimate + 160);  // room for a cursor
   AppendStatusCode(&out, 200);
   out.append(",\"count\":");
@@ -54,7 +73,7 @@ std::string EntryListStart(const std::vector<LogEntry>& entries) {
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i) out.push_back(',');
     out.push_back('{');
-    AppendEntryFields(&out, entries[i]);
+    AppendEntryFields(&out, entries[i], with);
     out.push_back('}');
   }
   out.push_back(']');
@@ -73,22 +92,27 @@ void AppendNext(std::string* out, std::string_view next_cursor) {
 }  // namespace
 
 std::string EntryListBody(const std::vector<LogEntry>& entries) {
-  std::string out = EntryListStart(entries);
+  std::string out = EntryListStart(entries, WithAttributes::kNo);
   out.push_back('}');
   return out;
 }
 
 std::string SearchBody(const std::vector<LogEntry>& entries, std::string_view next_cursor) {
-  std::string out = EntryListStart(entries);
+  std::string out = EntryListStart(entries, WithAttributes::kYes);
   AppendNext(&out, next_cursor);
   out.push_back('}');
   return out;
 }
 
-std::string StatsBody(const std::vector<std::array<int64_t, 3>>& counts, int64_t first_start,
-                      int64_t step_ms, std::string_view next_cursor) {
+std::string StatsBody(const std::vector<std::array<int64_t, kSeverityCount>>& counts,
+                      int64_t first_start, int64_t step_ms, std::string_view next_cursor) {
+  const auto sum = [](const std::array<int64_t, kSeverityCount>& b) {
+    int64_t n = 0;
+    for (int64_t c : b) n += c;
+    return n;
+  };
   int64_t total = 0;
-  for (const auto& b : counts) total += b[0] + b[1] + b[2];
+  for (const auto& b : counts) total += sum(b);
   std::string out;
   out.reserve(64 + counts.size() * 96);
   AppendStatusCode(&out, 200);
@@ -102,14 +126,15 @@ std::string StatsBody(const std::vector<std::array<int64_t, 3>>& counts, int64_t
     out.append("{\"start\":");
     json::AppendInt(&out, first_start + static_cast<int64_t>(i) * step_ms);
     out.append(",\"count\":");
-    json::AppendInt(&out, counts[i][0] + counts[i][1] + counts[i][2]);
+    json::AppendInt(&out, sum(counts[i]));
     out.append(",\"severity\":{");
-    for (size_t s = 0; s < 3; ++s) {
-      if (s) out.push_back(',');
+    // Least grave first: trace, debug, info, warning, error, fatal.
+    for (Severity s : kSeveritiesByRank) {
+      if (s != kSeveritiesByRank.front()) out.push_back(',');
       out.push_back('"');
-      out.append(SeverityName(static_cast<Severity>(s)));
+      out.append(SeverityName(s));
       out.append("\":");
-      json::AppendInt(&out, counts[i][s]);
+      json::AppendInt(&out, counts[i][static_cast<size_t>(s)]);
     }
     out.append("}}");
   }
@@ -138,7 +163,7 @@ std::string EntryBody(const LogEntry& e) {
   std::string out;
   AppendStatusCode(&out, 200);
   out.push_back(',');
-  AppendEntryFields(&out, e);
+  AppendEntryFields(&out, e, WithAttributes::kYes);
   out.push_back('}');
   return out;
 }

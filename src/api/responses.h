@@ -17,22 +17,25 @@ namespace logsvc::api {
 // {"statusCode":201,"message":"Log entry created successfully","logId":...,"timestamp":...}
 std::string CreatedBody(std::string_view log_id, int64_t timestamp_ms);
 
-// {"statusCode":200,"count":N,"logs":[{entry},...]}
+// {"statusCode":200,"count":N,"logs":[{entry},...]}: GET /logs, the five
+// fields of each entry only (the original design's reply).
 std::string EntryListBody(const std::vector<LogEntry>& entries);
 
-// {"statusCode":200,"count":N,"logs":[...],"next":"<cursor>"|null}: a search.
+// {"statusCode":200,"count":N,"logs":[...],"next":"<cursor>"|null}: a search;
+// entries with attributes have a sixth field, "attributes":{"key":"value",...}.
 std::string SearchBody(const std::vector<LogEntry>& entries, std::string_view next_cursor);
 
 // {"statusCode":200,"total":N,"step":ms,"buckets":[{"start":ms,"count":N,
-//  "severity":{"info":N,"warning":N,"error":N}},...],"next":"<cursor>"|null}
-// `counts` by bucket then Severity; bucket i starts at first_start + i * step.
-std::string StatsBody(const std::vector<std::array<int64_t, 3>>& counts, int64_t first_start,
-                      int64_t step_ms, std::string_view next_cursor);
+//  "severity":{"trace":N,"debug":N,"info":N,"warning":N,"error":N,"fatal":N}},
+//  ...],"next":"<cursor>"|null}
+// `counts` by bucket then Severity value; bucket i starts at first_start + i * step.
+std::string StatsBody(const std::vector<std::array<int64_t, kSeverityCount>>& counts,
+                      int64_t first_start, int64_t step_ms, std::string_view next_cursor);
 
 // {"statusCode":201,"count":N,"logIds":[...]}: a batch stored.
 std::string BatchCreatedBody(const std::vector<std::string>& ids);
 
-// {"statusCode":200,"logId":...,...}: one entry.
+// {"statusCode":200,"logId":...,...}: one entry, with "attributes" if it has any.
 std::string EntryBody(const LogEntry& e);
 
 // {"statusCode":<status>,"error":"<sentence>"}

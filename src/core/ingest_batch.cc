@@ -83,13 +83,14 @@ Status AppendEntry(simdjson::dom::element value, int64_t now_ms, std::vector<Bat
   auto object = ingest::AsObject(value, "An entry");
   if (!object.ok()) return object.status();
   ingest::EntryFields fields;
-  if (Status s = ingest::ParseEntryObject(object.value(), ingest::TimestampField::kRead, &fields);
+  if (Status s = ingest::ParseEntryObject(object.value(), ingest::EntryContract::kBatch, &fields);
       !s.ok()) {
     return s;
   }
   Result<int64_t> time = EntryTime(fields, now_ms);
   if (!time.ok()) return time.status();
-  entries->push_back(BatchEntry{fields.severity, std::string(fields.message), time.value()});
+  entries->push_back(BatchEntry{fields.severity, std::string(fields.message), time.value(),
+                                std::move(fields.attributes)});
   return Status::Ok();
 }
 

@@ -38,8 +38,9 @@ BodyForm BatchFormOf(std::string_view content_type, std::string_view body);
 
 struct BatchEntry {
   Severity severity;
-  std::string message;   // trimmed; 1..kMaxMessageCodePoints code points
-  int64_t timestamp_ms;  // Unix ms, 0..now_ms + kMaxTimestampAheadMs
+  std::string message;    // trimmed; 1..kMaxMessageCodePoints code points
+  int64_t timestamp_ms;   // Unix ms, 0..now_ms + kMaxTimestampAheadMs
+  Attributes attributes;  // sorted by key (core/attributes.h)
 };
 
 // Parses a batch body of `form` kArray or kNdjson (kSingle is kInternal: it
@@ -52,8 +53,9 @@ struct BatchEntry {
 //   - 1..kMaxBatchEntries entries (include/logsvc/log_store.h), checked before
 //     any entry is;
 //   - each entry is a JSON object that ParseIngestRequest would take, with the
-//     same sentence when it would not, plus an optional "timestamp" (given at
-//     most once): Unix milliseconds as a JSON integer (no fraction, no
+//     same sentence when it would not, except that its severity may be any of
+//     the six (trace, debug, info, warning, error, fatal), plus an optional
+//     "timestamp" (given at most once): Unix milliseconds as a JSON integer (no fraction, no
 //     exponent) or an RFC 3339 string as ParseTimeBound reads one
 //     (core/time_bound.h; not "now" or a duration), from 1970-01-01T00:00:00Z
 //     to kMaxTimestampAheadMs after now_ms inclusive. Without one the entry's

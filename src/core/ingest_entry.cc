@@ -19,14 +19,15 @@ struct Field {
   bool present = false;
 };
 struct Fields {
-  Field severity, message, timestamp;
+  Field severity, message, timestamp, attributes;
 };
 
-Status FindFields(simdjson::dom::object obj, TimestampField timestamp, Fields* out) {
-  const bool read_timestamp = timestamp == TimestampField::kRead;
+Status FindFields(simdjson::dom::object obj, EntryContract contract, Fields* out) {
+  const bool read_timestamp = contract == EntryContract::kBatch;
   for (auto [key, value] : obj) {
     Field* field = key == "severity"                      ? &out->severity
                    : key == "message"                     ? &out->message
+                   : key == "attributes"                  ? &out->attributes
                    : read_timestamp && key == "timestamp" ? &out->timestamp
                                                           : nullptr;
     if (field == nullptr) continue;
@@ -97,17 +98,25 @@ Result<simdjson::dom::object> AsObject(simdjson::dom::element value, std::string
                                  JsonTypeName(value.type()) + ".");
 }
 
-Status ParseEntryObject(simdjson::dom::object object, TimestampField timestamp, EntryFields* out) {
+Status ParseEntryObject(simdjson::dom::object object, EntryContract contract, EntryFields* out) {
   Fields fields;
-  if (Status s = FindFields(object, timestamp, &fields); !s.ok()) return s;
+  if (Status s = FindFields(object, contract, &fields); !s.ok()) return s;
   auto severity_field = RequiredString(fields.severity, "severity");
   if (!severity_field.ok()) return severity_field.status();
   auto message_field = RequiredString(fields.message, "message");
   if (!message_field.ok()) return message_field.status();
 
-  if (!ParseSeverity(severity_field.value(), &out->severity)) {
+  const bool known = ParseSeverity(severity_field.value(), &out->severity);
+  if (contract == EntryContract::kSingle &&
+      (!known || SeverityRank(out->severity) < SeverityRank(Severity::kInfo) ||
+       out->severity == Severity::kFatal)) {
     return Status::InvalidArgument(
         "Field 'severity' must be one of: info, warning, error (any letter case).");
+  }
+  if (!known) {
+    return Status::InvalidArgument(
+        "Field 'severity' must be one of: trace, debug, info, warning, error, fatal (any letter "
+        "case).");
   }
   std::string_view message = utf8::TrimWhitespace(message_field.value());
   if (message.empty()) {
@@ -118,6 +127,19 @@ Status ParseEntryObject(simdjson::dom::object object, TimestampField timestamp, 
     return Status::InvalidArgument("Field 'message' is " + std::to_string(length) +
                                    " characters long; the limit is " +
                                    std::to_string(kMaxMessageCodePoints) + ".");
+  }
+  if (fields.attributes.present) {
+    if (!fields.attributes.value.is_object()) {
+      return Status::InvalidArgument(std::string("Field 'attributes' must be an object, not ") +
+                                     JsonTypeName(fields.attributes.value.type()) + ".");
+    }
+    AttributeBuilder attributes;
+    Status s = attributes.AddJsonObject(fields.attributes.value, "Field 'attributes'");
+    Result<Attributes> built = s.ok() ? attributes.Finish() : Result<Attributes>(s);
+    if (!built.ok()) {
+      return Status::InvalidArgument("Field 'attributes': " + built.status().message());
+    }
+    out->attributes = std::move(built).value();
   }
   out->message = message;
   out->timestamp = fields.timestamp.value;

@@ -10,6 +10,7 @@
 
 #include <string_view>
 
+#include "core/attributes.h"
 #include "logsvc/log_entry.h"
 #include "logsvc/status.h"
 
@@ -30,9 +31,11 @@ Result<simdjson::dom::element> ParseJson(std::string_view text, std::string_view
 // `value` as an object, or "<what> must be a JSON object, not <its type>.".
 Result<simdjson::dom::object> AsObject(simdjson::dom::element value, std::string_view what);
 
-// Whether the object's "timestamp" field is read (a batch) or ignored with
-// every other unknown field (a single entry, as the original API does).
-enum class TimestampField { kIgnored, kRead };
+// The two contracts of POST /logs. kSingle: the original design's body, whose
+// severities are info, warning and error, and whose "timestamp" is ignored
+// with every other unknown field. kBatch: an entry of a batch, with all six
+// severities and a "timestamp" of its own.
+enum class EntryContract { kSingle, kBatch };
 
 struct EntryFields {
   Severity severity;
@@ -40,16 +43,20 @@ struct EntryFields {
   // The "timestamp" value, unchecked; present only when it was read and given.
   simdjson::dom::element timestamp;
   bool has_timestamp = false;
+  Attributes attributes;  // from "attributes" (core/attributes.h); empty if none
 };
 
 // Validates one entry object, by the rules ParseIngestRequest documents:
-//   - "severity": required string, info|warning|error in any letter case;
+//   - "severity": required string, in any letter case: info|warning|error
+//     (kSingle) or trace|debug|info|warning|error|fatal (kBatch);
+//   - "attributes": optional JSON object, flattened and bounded by
+//     core/attributes.h's rules (an error names the field);
 //   - "message": required string; trimmed of surrounding white space it is
 //     non-empty and at most kMaxMessageCodePoints code points;
 //   - each field read appears once (names compare unescaped), or the object
 //     is refused naming it; other fields are ignored, repeated or not.
 // The error is kInvalidArgument with the sentence a client gets.
-Status ParseEntryObject(simdjson::dom::object object, TimestampField timestamp, EntryFields* out);
+Status ParseEntryObject(simdjson::dom::object object, EntryContract contract, EntryFields* out);
 
 }  // namespace logsvc::ingest
 

@@ -16,7 +16,8 @@ namespace logsvc {
 
 struct IngestRequest {
   Severity severity;
-  std::string message;  // trimmed; 1..kMaxMessageCodePoints code points
+  std::string message;    // trimmed; 1..kMaxMessageCodePoints code points
+  Attributes attributes;  // from the optional "attributes" object (core/attributes.h)
 };
 
 // Validates a request body. On failure the Status is kInvalidArgument with a
@@ -27,12 +28,24 @@ struct IngestRequest {
 //     non-empty and at most kMaxMessageCodePoints code points;
 //   - "severity" and "message" each appear once: a body that repeats one (also
 //     under an escaped spelling of its name) is refused, naming it;
+//   - "attributes": an optional JSON object (core/attributes.h: flattened,
+//     at most 64 keys; past a limit the body is refused);
 //   - other fields are ignored (repeated or not).
 // Thread-safe (uses a per-thread parser).
 Result<IngestRequest> ParseIngestRequest(std::string_view body);
 
-// Parses a severity name in any letter case.
+// Parses a severity name (trace, debug, info, warning, error, fatal) in any
+// letter case.
 bool ParseSeverity(std::string_view name, Severity* out);
+
+// The shippers' spellings of a level, in any letter case, as the Loki push
+// and Elasticsearch bulk formats carry them (a `level` label, `log.level`):
+// the six names and trace/debug/info/warn/error/fatal's usual variants
+// (`warn`, `err`, `critical`, `crit`, `panic`, `emerg`, `alert`, `notice`,
+// `informational`, `dbug`, `eror`, `wrn`, `trc`, `fatal`...; OpenTelemetry's
+// `INFO2`-style numbered names). False for anything else: the caller keeps
+// its default (info).
+bool ParseLevelName(std::string_view name, Severity* out);
 
 }  // namespace logsvc
 

@@ -18,6 +18,38 @@ void AppendU16Escape(std::string* out, uint32_t unit) {
   out->append(buf, sizeof buf);
 }
 
+// An ASCII character that must be escaped (a control, '"', '\\', and the
+// characters AppendString escapes for HTML), escaped: the short form JSON
+// has for it, else \u00XX.
+void AppendAsciiEscape(std::string* out, unsigned char c) {
+  switch (c) {
+    case '"':
+      out->append("\\\"");
+      break;
+    case '\\':
+      out->append("\\\\");
+      break;
+    case '\n':
+      out->append("\\n");
+      break;
+    case '\r':
+      out->append("\\r");
+      break;
+    case '\t':
+      out->append("\\t");
+      break;
+    case '\b':
+      out->append("\\b");
+      break;
+    case '\f':
+      out->append("\\f");
+      break;
+    default:
+      AppendU16Escape(out, c);
+      break;  // other controls, DEL, < > &
+  }
+}
+
 // Characters below 0x80 that need no escaping.
 constexpr std::array<bool, 128> MakeSafeTable() {
   std::array<bool, 128> t{};
@@ -87,32 +119,7 @@ void AppendString(std::string* out, std::string_view s) {
 
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out->append("\\\"");
-          break;
-        case '\\':
-          out->append("\\\\");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        case '\b':
-          out->append("\\b");
-          break;
-        case '\f':
-          out->append("\\f");
-          break;
-        default:
-          AppendU16Escape(out, c);
-          break;  // other controls, DEL, < > &
-      }
+      AppendAsciiEscape(out, c);
       ++i;
       continue;
     }
@@ -126,6 +133,19 @@ void AppendString(std::string* out, std::string_view s) {
       AppendU16Escape(out, cp);
     }
     i += len;
+  }
+  out->push_back('"');
+}
+
+void AppendStringAsIs(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || c == '"' || c == '\\') {
+      AppendAsciiEscape(out, u);
+    } else {
+      out->push_back(c);
+    }
   }
   out->push_back('"');
 }

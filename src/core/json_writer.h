@@ -18,6 +18,13 @@ namespace logsvc::json {
 // UTF-8 become U+FFFD (callers validate first; this is a last line of defence).
 void AppendString(std::string* out, std::string_view s);
 
+// Appends `s` (valid UTF-8) as a quoted JSON string as simdjson::minify
+// writes one: only '"', '\' and control characters (below U+0020) escaped,
+// everything else as it is. For JSON text that is stored rather than sent
+// (an OTLP body or attribute that is a map or an array, kept as the JSON of
+// it, reads as POST /logs' arrays do).
+void AppendStringAsIs(std::string* out, std::string_view s);
+
 // Appends a decimal integer.
 void AppendInt(std::string* out, int64_t v);
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/attributes.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
 #include "core/query_string.h"
@@ -13,24 +14,40 @@
 namespace logsvc {
 namespace {
 
-enum Param { kQ, kSeverity, kFrom, kTo, kLimit, kOrder, kCursor, kStep, kParamCount };
-
-struct ParamSpec {
-  std::string_view name;
-  bool search;  // GET /logs takes it
-  bool stats;   // GET /logs/stats takes it
+enum Param {
+  kQ,
+  kSeverity,
+  kMinSeverity,
+  kFrom,
+  kTo,
+  kLimit,
+  kOrder,
+  kCursor,
+  kStep,
+  kAttr,
+  kParamCount
 };
 
-// attr.* (repeatable) and severity>= come here with their issues.
+struct ParamSpec {
+  std::string_view name;   // as sent: `severity>=warning` is the parameter "severity>"
+  std::string_view shown;  // in sentences
+  bool search;             // GET /logs takes it
+  bool stats;              // GET /logs/stats takes it
+};
+
+constexpr std::string_view kAttrPrefix = "attr.";
+
 constexpr std::array<ParamSpec, kParamCount> kParams = {{
-    {"q", true, true},
-    {"severity", true, true},
-    {"from", true, true},
-    {"to", true, true},
-    {"limit", true, false},
-    {"order", true, false},
-    {"cursor", true, true},
-    {"step", false, true},
+    {"q", "q", true, true},
+    {"severity", "severity", true, true},
+    {"severity>", "severity>=", true, true},
+    {"from", "from", true, true},
+    {"to", "to", true, true},
+    {"limit", "limit", true, false},
+    {"order", "order", true, false},
+    {"cursor", "cursor", true, true},
+    {"step", "step", false, true},
+    {"attr.", "attr.<key>", true, true},  // repeatable; matched by prefix
 }};
 
 enum class Route { kSearch, kStats };
@@ -38,6 +55,7 @@ enum class Route { kSearch, kStats };
 // The decoded values by Param; nullopt where not given.
 struct Collected {
   std::array<std::optional<std::string>, kParamCount> values;
+  Attributes attributes;  // the attr.<key> parameters, in the order given
   bool any = false;
 };
 
@@ -53,7 +71,7 @@ std::string_view RouteName(Route route) {
 std::string ParamList(Route route) {
   std::vector<std::string_view> names;
   for (const ParamSpec& s : kParams) {
-    if (Takes(route, s)) names.push_back(s.name);
+    if (Takes(route, s)) names.push_back(s.shown);
   }
   std::string out;
   for (size_t i = 0; i < names.size(); ++i) {
@@ -64,7 +82,29 @@ std::string ParamList(Route route) {
 }
 
 Status ParamError(Param p, std::string rest) {
-  return Status::InvalidArgument("Parameter '" + std::string(kParams[p].name) + "' " + rest);
+  return Status::InvalidArgument("Parameter '" + std::string(kParams[p].shown) + "' " + rest);
+}
+
+// One attr.<key>=<value> parameter, checked and added to c->attributes.
+Status CollectAttribute(QueryParam& qp, Collected* c) {
+  std::string key = qp.name.substr(kAttrPrefix.size());
+  if (std::string problem = AttributeKeyProblem(key); !problem.empty()) {
+    return Status::InvalidArgument("Parameter " + Quoted(qp.name) + ": " + problem);
+  }
+  if (c->attributes.size() >= kMaxAttributeFilters) {
+    return Status::InvalidArgument("More than " + std::to_string(kMaxAttributeFilters) +
+                                   " attr.<key> parameters: give at most " +
+                                   std::to_string(kMaxAttributeFilters) + ".");
+  }
+  size_t bytes = key.size() + qp.value.size();
+  for (const Attribute& a : c->attributes) bytes += a.key.size() + a.value.size();
+  if (bytes > kMaxAttributeFilterBytes) {
+    return Status::InvalidArgument("The attr.<key> parameters have more than " +
+                                   std::to_string(kMaxAttributeFilterBytes) +
+                                   " bytes of keys and values together; give fewer or shorter.");
+  }
+  c->attributes.push_back(Attribute{std::move(key), std::move(qp.value)});
+  return Status::Ok();
 }
 
 Result<Collected> Collect(std::string_view raw_query, Route route) {
@@ -73,9 +113,13 @@ Result<Collected> Collect(std::string_view raw_query, Route route) {
   Collected c;
   for (QueryParam& qp : params.value()) {
     c.any = true;
+    if (qp.name.starts_with(kAttrPrefix)) {
+      if (Status s = CollectAttribute(qp, &c); !s.ok()) return s;
+      continue;
+    }
     size_t found = kParamCount;
     for (size_t i = 0; i < kParamCount; ++i) {
-      if (kParams[i].name == qp.name) found = i;
+      if (kParams[i].name == qp.name && i != kAttr) found = i;
     }
     if (found == kParamCount || !Takes(route, kParams[found])) {
       return Status::InvalidArgument("Unknown parameter " + Quoted(qp.name) + ": " +
@@ -85,21 +129,20 @@ Result<Collected> Collect(std::string_view raw_query, Route route) {
     if (c.values[found].has_value()) {
       return ParamError(static_cast<Param>(found),
                         "is given more than once: give it once (severity takes a "
-                        "comma-separated list).");
+                        "comma-separated list; attr.<key> may repeat).");
     }
     c.values[found] = std::move(qp.value);
   }
   return c;
 }
 
-// "info, warning, error": the severity names, in order.
+// "trace, debug, info, warning, error, fatal": the severity names, least
+// grave first.
 std::string SeverityNames() {
   std::string out;
-  SeveritySet all = SeveritySet::All();
-  for (unsigned v = 0; v < 32; ++v) {
-    if (!all.Contains(static_cast<Severity>(v))) continue;
+  for (Severity s : kSeveritiesByRank) {
     if (!out.empty()) out += ", ";
-    out += SeverityName(static_cast<Severity>(v));
+    out += SeverityName(s);
   }
   return out;
 }
@@ -158,6 +201,23 @@ Result<Filter> ParseFilter(const Collected& c, int64_t now_ms, Route route) {
     if (!set.ok()) return set.status();
     f.severities = set.value();
   }
+  if (const auto& min = c.values[kMinSeverity]) {
+    Severity floor;
+    if (!ParseSeverity(TrimSpaces(*min), &floor)) {
+      return ParamError(kMinSeverity,
+                        "has " + Quoted(*min) + ", which is not a severity: give " + "one of " +
+                            SeverityNames() +
+                            " (any letter case): entries that grave or graver match.");
+    }
+    SeveritySet at_least;
+    for (Severity s : kSeveritiesByRank) {
+      if (SeverityRank(s) >= SeverityRank(floor) && f.severities.Contains(s)) at_least.Add(s);
+    }
+    // With `severity` too, both apply: an empty set is an empty result, not
+    // an error, as an empty time range is.
+    f.severities = at_least;
+  }
+  f.attributes = c.attributes;
   std::optional<int64_t> from, to;
   if (const auto& v = c.values[kFrom]) {
     Result<int64_t> t = ParseTimeBound("from", *v, now_ms);
@@ -228,9 +288,16 @@ SeveritySet SeveritySet::All() {
 }
 
 bool Matches(const Filter& filter, int64_t timestamp_ms, Severity severity,
-             std::string_view message) {
-  return filter.severities.Contains(severity) && timestamp_ms >= filter.from_ms &&
-         timestamp_ms < filter.to_ms && Matches(filter.text, message);
+             std::string_view message, const Attributes& attributes) {
+  if (!filter.severities.Contains(severity) || timestamp_ms < filter.from_ms ||
+      timestamp_ms >= filter.to_ms) {
+    return false;
+  }
+  for (const Attribute& wanted : filter.attributes) {
+    const std::string* value = FindAttribute(attributes, wanted.key);
+    if (value == nullptr || *value != wanted.value) return false;
+  }
+  return Matches(filter.text, message);
 }
 
 int64_t StatsBucketCount(int64_t from_ms, int64_t to_ms, int64_t step_ms) {
@@ -243,6 +310,11 @@ int64_t StatsBucketCount(int64_t from_ms, int64_t to_ms, int64_t step_ms) {
 // size of a search).
 Result<std::string> CursorAlone(const Collected& c, Route route) {
   const std::string& cursor = *c.values[kCursor];
+  if (!c.attributes.empty()) {
+    return ParamError(kAttr,
+                      "cannot be given with 'cursor': the cursor carries the query it "
+                      "continues.");
+  }
   if (cursor.empty() || cursor.size() > kMaxCursorBytes) {
     return ParamError(kCursor,
                       "is not a cursor this service gave out: pass the previous reply's 'next' "

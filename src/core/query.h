@@ -43,26 +43,40 @@ class SeveritySet {
   uint32_t bits_ = 0;
 };
 
-// What an entry must satisfy; the same for a search and for stats. Later
-// filters (attributes) go here too.
+// What an entry must satisfy; the same for a search and for stats.
 struct Filter {
   SeveritySet severities = SeveritySet::All();
   int64_t from_ms = kTimeMinMs;  // inclusive, Unix ms
   int64_t to_ms = kTimeMaxMs;    // exclusive; from_ms <= to_ms
   TextQuery text;                // no terms: any message
+  // attr.<key>=<value>: the entry has each of these keys with exactly this
+  // value (bytes compared, case-sensitive). At most kMaxAttributeFilters.
+  Attributes attributes;
+
+  // True when no entry is left out but by time: every severity, any
+  // message, no attribute filter. (Stores take shortcuts then; a new kind of
+  // filter must make this false, or they would ignore it.)
+  bool AnyEntry() const {
+    return severities == SeveritySet::All() && text.empty() && attributes.empty();
+  }
 };
 
+inline constexpr size_t kMaxAttributeFilters = 8;
+inline constexpr size_t kMaxAttributeFilterBytes = 1024;  // keys and values, together
+
 // The reference predicate: severity in the set, from_ms <= timestamp < to_ms,
-// and the message matches the text (see Matches in text_query.h).
+// every attribute filter met, and the message matches the text (see Matches
+// in text_query.h).
 bool Matches(const Filter& filter, int64_t timestamp_ms, Severity severity,
-             std::string_view message);
+             std::string_view message, const Attributes& attributes);
 
 enum class Order : uint8_t { kDesc, kAsc };  // newest first (the default), oldest first
 
 inline constexpr size_t kDefaultSearchLimit = 100;
 inline constexpr size_t kMaxSearchLimit = 1000;
-// A cursor as sent (base64url): room for a 1 KiB `q` and 64 DynamoDB shards' positions.
-inline constexpr size_t kMaxCursorBytes = 6144;
+// A cursor as sent (base64url): room for a 1 KiB `q`, 1 KiB of attribute
+// filters and 64 DynamoDB shards' positions.
+inline constexpr size_t kMaxCursorBytes = 8192;
 
 struct SearchRequest {
   Filter filter;  // default: every entry of all time
@@ -79,13 +93,18 @@ struct SearchRequest {
 //   q         search text (text_query.h)
 //   severity  comma-separated severity names, any letter case, white space
 //             around each allowed: the entry's severity is one of them
+//   severity> (sent as severity>=warning): the entry's severity is this one
+//             or graver (SeverityRank); with `severity` too, both apply
+//   attr.<key> (repeatable, at most kMaxAttributeFilters, their keys and
+//             values at most kMaxAttributeFilterBytes together): the entry
+//             has attribute <key> with exactly this value
 //   from, to  time bounds (time_bound.h): from inclusive, to exclusive;
 //             from after to is an error, from == to an empty range
 //   limit     1..1000 (default 100)
 //   order     desc or asc, any letter case (default desc)
 //   cursor    opaque, 1..kMaxCursorBytes bytes once decoded; it carries the
 //             query, so only `limit` may come with it (the page size)
-// Any other name is an error naming it (attr.* comes with a later issue).
+// Any other name is an error naming it.
 Result<SearchRequest> ParseSearchParams(std::string_view raw_query, int64_t now_ms);
 
 inline constexpr int64_t kDefaultStatsRangeMs = 24 * 3'600'000;
@@ -100,7 +119,8 @@ struct StatsRequest {
   bool any_parameter = false;
 };
 
-// Parses the query string of GET /logs/stats: q, severity, from and to as for
+// Parses the query string of GET /logs/stats: q, severity, severity>=, attr.*,
+// from and to as for
 // a search (but the range defaults to the last 24 hours), and
 //   step   a bucket width (ParseStep: 1m, 1h, 1d, 30s, ...). Omitted: about
 //          kAutoStatsBuckets buckets over the range, the step being the

@@ -24,9 +24,17 @@ bool DecodeBase64(std::string_view in, std::string* out) {
 }
 
 // The Api path an URL path stands for: the function URL's root is the
-// function's collection ("/logs"), and "/{id}" an entry of it.
+// function's collection ("/logs"), and "/{id}" an entry of it. The shippers'
+// paths (api/ingest_format.h: /v1/logs, /loki/..., /_bulk, /{index}/_bulk,
+// /_...) are themselves. The root stays the original's collection, so GET /
+// is not Elasticsearch's probe here (a 405, as the original answers).
 std::string ApiPath(std::string_view path) {
-  if (path.empty() || path == "/" || path == "/logs" || path == "/logs/") return "/logs";
+  const bool root = path.empty() || path == "/";
+  if (path == "/v1/logs" || path.starts_with("/loki/") || path.starts_with("/_") ||
+      path.ends_with("/_bulk")) {
+    return std::string(path);
+  }
+  if (root || path == "/logs" || path == "/logs/") return "/logs";
   if (path.substr(0, 6) == "/logs/") return std::string(path);
   return "/logs" + std::string(path);
 }

@@ -12,7 +12,10 @@
 //     it; an event with a string "body" field uses that body.
 // Each function answers only its own routes, as the original's two URLs do
 // (RoutesOf: the Api's route table, restricted to the function's group):
-//   ingest:       POST to "/" or "/logs" (the entry);       other methods 405
+//   ingest:       POST to "/" or "/logs" (the entry);       other methods 405;
+//                 the shippers' routes at their own paths (POST /v1/logs,
+//                 /loki/api/v1/push, /_bulk, /{index}/_bulk; GET /_... as
+//                 Elasticsearch answers them, but not GET /: api/ingest_format.h)
 //   read_recent:  GET or HEAD "/" or "/logs" (newest 100),
 //                 "/{logId}" or "/logs/{logId}" (one entry); other methods 405
 // OPTIONS is answered as a CORS preflight by both. CORS is the original's:

@@ -1,13 +1,16 @@
 #include "store/dynamodb_item.h"
 
+#include <openssl/evp.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 #include "core/datetime.h"
 #include "core/ingest_request.h"
 #include "core/json_writer.h"
+#include "core/uuid.h"
 #include "logsvc/log_store.h"
 
 namespace logsvc::store::dynamodb {
@@ -44,8 +47,25 @@ bool ReadItem(simdjson::dom::object item, ItemView* v) {
       !AttrValue(item, "message", "S", &v->message)) {
     return false;
   }
-  return ParseTimestampMillis(v->timestamp, &v->timestamp_ms) &&
-         ParseSeverity(severity, &v->severity);
+  if (!ParseTimestampMillis(v->timestamp, &v->timestamp_ms) ||
+      !ParseSeverity(severity, &v->severity)) {
+    return false;
+  }
+  // "attributes": a map of strings (M of S). Values of other types (another
+  // writer's) are left out; LogEntry keeps them sorted by key, DynamoDB's map
+  // has no order.
+  v->attributes.clear();
+  simdjson::dom::object map;
+  if (!item["attributes"]["M"].get(map)) {
+    for (auto [key, value] : map) {
+      std::string_view text;
+      if (value["S"].get(text)) continue;
+      v->attributes.push_back(Attribute{std::string(key), std::string(text)});
+    }
+    std::sort(v->attributes.begin(), v->attributes.end(),
+              [](const Attribute& a, const Attribute& b) { return a.key < b.key; });
+  }
+  return true;
 }
 
 // The attributes of one item, without braces: PutItem's and BatchWriteItem's.
@@ -61,6 +81,13 @@ void AppendItem(std::string* out, const LogEntry& entry, std::string_view type) 
   AppendAttr(out, "message", "S", entry.message);
   out->push_back(',');
   AppendAttr(out, "type", "S", type);
+  if (entry.attributes.empty()) return;
+  out->append(",\"attributes\":{\"M\":{");
+  for (size_t i = 0; i < entry.attributes.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendAttr(out, entry.attributes[i].key, "S", entry.attributes[i].value);
+  }
+  out->append("}}");
 }
 
 // An index key as ExclusiveStartKey takes it: the table key and the partition.
@@ -228,7 +255,7 @@ std::string DescribeTableRequest(std::string_view table) {
 }
 
 LogEntry ItemView::ToEntry() const {
-  return LogEntry{std::string(log_id), timestamp_ms, severity, std::string(message)};
+  return LogEntry{std::string(log_id), timestamp_ms, severity, std::string(message), attributes};
 }
 
 ItemKey ItemView::Key() const {
@@ -278,6 +305,113 @@ Result<QueryPage> ParseQueryResponse(std::string_view body) {
   if (!info.ok()) return info.status();
   page.skipped = info.value().skipped;
   return page;
+}
+
+namespace {
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+bool FromBase64(std::string_view text, std::string* out) {
+  if (text.size() % 4 != 0) return false;
+  out->assign(3 * (text.size() / 4), '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return false;
+  // EVP_DecodeBlock counts the padding's zero bytes too.
+  size_t pad = 0;
+  for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && pad < 2; --i) ++pad;
+  out->resize(static_cast<size_t>(n) - pad);
+  return true;
+}
+
+}  // namespace
+
+std::string OnceItemId(std::string_view key) { return "once#" + Hex(key); }
+
+std::string PutOnceItemRequest(std::string_view table, std::string_view item_id,
+                               const OnceItem& item, int64_t stale_before_ms) {
+  std::string packed;
+  packed.reserve(24 * item.ids.size());
+  for (size_t i = 0; i < item.ids.size(); ++i) {
+    const auto id = uuid::Parse(item.ids[i]);
+    const uuid::Bytes b = id ? *id : uuid::Bytes{};
+    packed.append(reinterpret_cast<const char*>(b.data()), b.size());
+    const auto ts = static_cast<uint64_t>(item.timestamps_ms[i]);
+    for (int shift = 56; shift >= 0; shift -= 8) packed.push_back(static_cast<char>(ts >> shift));
+  }
+  std::string out = "{";
+  AppendField(&out, "TableName", table);
+  out += ",\"Item\":{";
+  AppendAttr(&out, "logId", "S", item_id);
+  out += ',';
+  AppendAttr(&out, "timestamp", "N", "0");
+  out += ',';
+  AppendAttr(&out, "fingerprint", "S", item.fingerprint_hex);
+  out += ',';
+  AppendAttr(&out, "written", "N", std::to_string(item.written_ms));
+  out += ',';
+  AppendAttr(&out, "expiresAt", "N",
+             std::to_string(item.written_ms / 1000 + kIdempotencyWindowMs / 1000));
+  out += ',';
+  AppendAttr(&out, "entries", "B", Base64(packed));
+  out +=
+      "},\"ConditionExpression\":\"attribute_not_exists(logId) OR written < :stale\","
+      "\"ExpressionAttributeValues\":{";
+  AppendAttr(&out, ":stale", "N", std::to_string(stale_before_ms));
+  out += "}}";
+  return out;
+}
+
+Result<std::optional<OnceItem>> ParseOnceItemResponse(std::string_view body) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::dom::array items;
+  if (parser.parse(body.data(), body.size()).get(doc) || doc["Items"].get(items)) {
+    return Status::Internal("DynamoDB sent a Query response without Items");
+  }
+  for (simdjson::dom::element el : items) {
+    simdjson::dom::object item;
+    std::string_view fingerprint, written, entries;
+    std::string packed;
+    OnceItem out;
+    if (el.get(item) || !AttrValue(item, "fingerprint", "S", &fingerprint) ||
+        !AttrValue(item, "written", "N", &written) || !AttrValue(item, "entries", "B", &entries) ||
+        !ParseTimestampMillis(written, &out.written_ms) || !FromBase64(entries, &packed) ||
+        packed.size() % 24 != 0) {
+      return Status::Internal("DynamoDB holds a malformed idempotency record");
+    }
+    out.fingerprint_hex = std::string(fingerprint);
+    for (size_t at = 0; at < packed.size(); at += 24) {
+      uuid::Bytes b;
+      std::copy(packed.begin() + static_cast<std::ptrdiff_t>(at),
+                packed.begin() + static_cast<std::ptrdiff_t>(at + 16), b.begin());
+      out.ids.push_back(uuid::Format(b));
+      uint64_t ts = 0;
+      for (size_t i = at + 16; i < at + 24; ++i)
+        ts = (ts << 8) | static_cast<unsigned char>(packed[i]);
+      out.timestamps_ms.push_back(static_cast<int64_t>(ts));
+    }
+    return std::optional<OnceItem>(std::move(out));
+  }
+  return std::optional<OnceItem>();
 }
 
 Status CheckTableDescription(std::string_view body, std::string_view table) {

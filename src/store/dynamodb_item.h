@@ -2,7 +2,8 @@
 // logsvc exchanges with DynamoDB about it. Pure functions, no I/O.
 //
 // Table (unchanged from the original): partition key logId (S), sort key
-// timestamp (N); attributes datetime (S), severity (S), message (S), type (S).
+// timestamp (N); attributes datetime (S), severity (S), message (S), type (S),
+// and, for an entry that has attributes, attributes (M: each a string, S).
 // GSI TimestampIndex: partition key type, sort key timestamp, projection ALL.
 // `type` is "LOG" in the original; with index shards it is one of the values
 // IndexPartition() gives.
@@ -108,6 +109,7 @@ struct ItemView {
   int64_t timestamp_ms;
   Severity severity;
   std::string_view message;
+  Attributes attributes;  // copied: most items have none
 
   LogEntry ToEntry() const;
   ItemKey Key() const;
@@ -122,7 +124,8 @@ struct QueryInfo {
 
 // Calls `visit` for each item of a Query response that is a log entry: logId
 // S, timestamp N (a number; 1706356800000.0 and 1.7063568E12 are read too),
-// severity S naming a severity in any letter case, message S. Other items are
+// severity S naming a severity in any letter case, message S, and attributes
+// M if there are any (string values only). Other items are
 // counted in `skipped`. Internal if the body is not a Query response.
 Result<QueryInfo> VisitQueryResponse(std::string_view body,
                                      const std::function<void(const ItemView&)>& visit);
@@ -134,6 +137,28 @@ struct QueryPage {
 
 // The log entries of a Query response (VisitQueryResponse).
 Result<QueryPage> ParseQueryResponse(std::string_view body);
+
+// ---- Idempotency (LogStore::AppendOnce) ----
+// An AppendOnce's record is an item of the same table: logId "once#" and the
+// key in hex, timestamp 0, no `type` (so it is in no index partition, and no
+// read of entries sees it), attributes fingerprint (S, hex), written (N, ms),
+// expiresAt (N, Unix seconds: the table's TTL attribute) and entries (B: per
+// entry its id's 16 bytes and its timestamp's 8, big-endian, in order; 24
+// bytes an entry, 240,000 for a batch of 10,000: within DynamoDB's 400 KB).
+struct OnceItem {
+  std::string fingerprint_hex;
+  int64_t written_ms = 0;
+  std::vector<std::string> ids;  // formatted UUIDs
+  std::vector<int64_t> timestamps_ms;
+};
+std::string OnceItemId(std::string_view key);
+// PutItem of the record, unless one written after stale_before_ms is there
+// (ConditionalCheckFailedException then).
+std::string PutOnceItemRequest(std::string_view table, std::string_view item_id,
+                               const OnceItem& item, int64_t stale_before_ms);
+// The record in a Query response (QueryByIdRequest of its id); nullopt if
+// there is none. Internal if the body or the item is malformed.
+Result<std::optional<OnceItem>> ParseOnceItemResponse(std::string_view body);
 
 // Whether a DescribeTable response shows the original design's index
 // TimestampIndex; InvalidArgument saying what is missing otherwise.

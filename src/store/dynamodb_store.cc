@@ -1,5 +1,7 @@
 #include "store/dynamodb_store.h"
 
+#include "core/datetime.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -168,11 +170,104 @@ void DynamoDbStore::Append(LogEntry entry, AppendCallback done) {
 }
 
 void DynamoDbStore::AppendBatch(std::vector<LogEntry> entries, BatchCallback done) {
+  // Each entry gets its id as Append gives it, and keeps its own timestamp.
+  for (LogEntry& e : entries) e.log_id = uuid::Format(uuid::NewV4());
+  WriteItems(std::move(entries), std::move(done));
+}
+
+void DynamoDbStore::AppendOnce(IdempotentWrite once, std::vector<LogEntry> entries,
+                               OnceCallback done) {
+  if (entries.empty() || once.fingerprint.size() != 32) {
+    return done(Status::Internal("AppendOnce takes entries and a 32-byte fingerprint"));
+  }
+  auto write = std::make_shared<OnceWrite>();
+  write->item_id = dynamodb::OnceItemId(once.key);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (unsigned char c : once.fingerprint) {
+    write->fingerprint_hex.push_back(kDigits[c >> 4]);
+    write->fingerprint_hex.push_back(kDigits[c & 15]);
+  }
+  write->entries = std::move(entries);
+  write->done = std::move(done);
+  LookUpOnce(std::move(write), 0);
+}
+
+// The record first (a consistent read): a key seen within the window answers
+// with its ids, which are written again (the same items: a retry after a
+// partial failure completes the write, never duplicates it). A new key's
+// record is put before the entries, conditionally, so that of two requests
+// racing with one key, one makes the ids and the other uses them.
+void DynamoDbStore::LookUpOnce(std::shared_ptr<OnceWrite> write, int attempt) {
+  if (!Begin()) return write->done(Status::Unavailable(std::string(kClosed)));
+  client_->Call(
+      "Query", dynamodb::QueryByIdRequest(options_.table, write->item_id),
+      [this, write, attempt](Result<std::string> r) mutable {
+        Note(r.status());
+        Result<std::optional<dynamodb::OnceItem>> found =
+            r.ok() ? dynamodb::ParseOnceItemResponse(r.value())
+                   : Result<std::optional<dynamodb::OnceItem>>(AsStoreError(r.status()));
+        const int64_t now = NowUnixMillis();
+        if (!found.ok()) {
+          write->done(found.status());
+        } else if (found.value() && now - found.value()->written_ms <= kIdempotencyWindowMs) {
+          const dynamodb::OnceItem& item = *found.value();
+          if (item.fingerprint_hex != write->fingerprint_hex ||
+              item.ids.size() != write->entries.size()) {
+            write->done(OnceResult{OnceResult::Outcome::kOtherRequest, {}, {}});
+          } else {
+            WriteOnceEntries(write, item, OnceResult::Outcome::kReplayed);
+          }
+        } else if (attempt > 0) {
+          write->done(Status::Unavailable("DynamoDB did not settle an idempotency record"));
+        } else {
+          dynamodb::OnceItem item{write->fingerprint_hex, now, {}, {}};
+          for (const LogEntry& e : write->entries) {
+            item.ids.push_back(uuid::Format(uuid::NewV4()));
+            item.timestamps_ms.push_back(e.timestamp_ms);
+          }
+          PutOnce(write, std::move(item));
+        }
+        End();
+      });
+}
+
+void DynamoDbStore::PutOnce(std::shared_ptr<OnceWrite> write, dynamodb::OnceItem item) {
+  if (!Begin()) return write->done(Status::Unavailable(std::string(kClosed)));
+  std::string body = dynamodb::PutOnceItemRequest(options_.table, write->item_id, item,
+                                                  item.written_ms - kIdempotencyWindowMs);
+  client_->Call(
+      "PutItem", std::move(body),
+      [this, write, item = std::move(item)](Result<std::string> r) mutable {
+        Note(r.status());
+        if (r.ok()) {
+          WriteOnceEntries(write, item, OnceResult::Outcome::kStored);
+        } else if (r.status().message().find("ConditionalCheckFailed") != std::string::npos) {
+          LookUpOnce(write, 1);  // another request put it first: use its ids
+        } else {
+          write->done(AsStoreError(r.status()));
+        }
+        End();
+      });
+}
+
+void DynamoDbStore::WriteOnceEntries(const std::shared_ptr<OnceWrite>& write,
+                                     const dynamodb::OnceItem& item, OnceResult::Outcome outcome) {
+  for (size_t i = 0; i < write->entries.size(); ++i) {
+    write->entries[i].log_id = item.ids[i];
+    write->entries[i].timestamp_ms = item.timestamps_ms[i];
+  }
+  WriteItems(std::move(write->entries),
+             [done = std::move(write->done), outcome,
+              timestamps = item.timestamps_ms](Result<std::vector<std::string>> ids) mutable {
+               if (!ids.ok()) return done(ids.status());
+               done(OnceResult{outcome, std::move(ids).value(), std::move(timestamps)});
+             });
+}
+
+void DynamoDbStore::WriteItems(std::vector<LogEntry> entries, BatchCallback done) {
   if (entries.empty()) return done(std::vector<std::string>());
   if (!Begin()) return done(Status::Unavailable(std::string(kClosed)));
   auto batch = std::make_shared<Batch>();
-  // Each entry gets its id as Append gives it, and keeps its own timestamp.
-  for (LogEntry& e : entries) e.log_id = uuid::Format(uuid::NewV4());
   batch->requests = (entries.size() + dynamodb::kBatchWriteItems - 1) / dynamodb::kBatchWriteItems;
   batch->entries = std::move(entries);
   batch->done = std::move(done);

@@ -74,6 +74,7 @@
 #include "aws/dynamodb_client.h"
 #include "aws/environment.h"
 #include "logsvc/log_store.h"
+#include "store/dynamodb_item.h"
 #include "util/mutex.h"
 
 namespace logsvc::store {
@@ -123,6 +124,8 @@ class DynamoDbStore final : public LogStore {
 
   void Append(LogEntry entry, AppendCallback done) override;
   void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) override;
+  // The key's record is an item of the table (dynamodb_item.h, OnceItem).
+  void AppendOnce(IdempotentWrite once, std::vector<LogEntry> entries, OnceCallback done) override;
   void Search(StoreQuery query, SearchCallback done) override;
   void Stats(StatsQuery query, StatsCallback done) override;
   // Search's first page of the default query, `limit` entries.
@@ -138,6 +141,19 @@ class DynamoDbStore final : public LogStore {
  private:
   struct Walk;
   struct Batch;
+  // One AppendOnce call.
+  struct OnceWrite {
+    std::string item_id;
+    std::string fingerprint_hex;
+    std::vector<LogEntry> entries;
+    OnceCallback done;
+  };
+  void LookUpOnce(std::shared_ptr<OnceWrite> write, int attempt);
+  void PutOnce(std::shared_ptr<OnceWrite> write, dynamodb::OnceItem item);
+  void WriteOnceEntries(const std::shared_ptr<OnceWrite>& write, const dynamodb::OnceItem& item,
+                        OnceResult::Outcome outcome);
+  // BatchWriteItems of entries whose ids are set, 25 a request, in parallel.
+  void WriteItems(std::vector<LogEntry> entries, BatchCallback done);
   DynamoDbStore(std::unique_ptr<aws::DynamoDbClient> client, DynamoDbStoreOptions options);
   // Runs `walk` (a SearchWalk or StatsWalk) and reports its Finish() to `done`.
   template <typename WalkType, typename Callback>

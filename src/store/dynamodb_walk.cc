@@ -123,7 +123,8 @@ Status SearchWalk::Add(int shard_index, std::string_view body) {
   };
   auto info = VisitQueryResponse(body, [&](const ItemView& v) {
     // Core's matcher decides, whatever DynamoDB's filter left out.
-    if (!walked(v.timestamp_ms) && Matches(filter_, v.timestamp_ms, v.severity, v.message)) {
+    if (!walked(v.timestamp_ms) &&
+        Matches(filter_, v.timestamp_ms, v.severity, v.message, v.attributes)) {
       shard.buffer.push_back(Buffered{v.ToEntry(), std::string(v.timestamp)});
     }
   });
@@ -205,7 +206,7 @@ std::vector<ShardFetch> StatsWalk::NextFetches() {
 Status StatsWalk::Add(int shard_index, std::string_view body) {
   Shard& shard = shards_[static_cast<size_t>(shard_index)];
   auto info = VisitQueryResponse(body, [&](const ItemView& v) {
-    if (!Matches(filter_, v.timestamp_ms, v.severity, v.message)) return;
+    if (!Matches(filter_, v.timestamp_ms, v.severity, v.message, v.attributes)) return;
     const int64_t bucket = FloorDiv(v.timestamp_ms, step_ms_) - first_bucket_;
     counts_[static_cast<size_t>(bucket)][static_cast<size_t>(v.severity)] += 1;
   });

@@ -7,11 +7,15 @@
 // TimeKey is 16 bytes: the timestamp then a per-store sequence number, both
 // big-endian (the timestamp's sign bit flipped), so byte order is time order
 // and equal milliseconds keep ingest order.
-// EncodedEntry, format 2 (written now): format byte (2), severity (1), message
-// bytes. The log id is not stored: it is the key, encrypted (store/id_codec.h),
-// so it is made again when the entry is read (16 bytes an entry of random,
-// incompressible data saved). Format 1 (still read): format byte (1), UUID
-// (16), severity (1), message bytes.
+// EncodedEntry, format 2 (written for an entry without attributes): format
+// byte (2), severity (1), message bytes. Format 3 (an entry with attributes):
+// format byte (3), severity (1), varint message length, message, varint
+// attribute count, then per attribute a varint key length, key, varint value
+// length, value (sorted by key, as LogEntry keeps them). The log id is not
+// stored: it is the key, encrypted (store/id_codec.h), so it is made again
+// when the entry is read (16 bytes an entry of random, incompressible data
+// saved). Format 1 (still read): format byte (1), UUID (16), severity (1),
+// message bytes.
 #ifndef LOGSVC_STORE_ENTRY_CODEC_H_
 #define LOGSVC_STORE_ENTRY_CODEC_H_
 
@@ -37,7 +41,7 @@ bool DecodeTimeKey(std::string_view bytes, TimeKey* out);
 std::string EncodeU64(uint64_t v);
 bool DecodeU64(std::string_view bytes, uint64_t* out);
 
-// Format 2: e.log_id is not written.
+// Format 2 or 3: e.log_id is not written.
 std::string EncodeEntry(const LogEntry& e);
 // Rebuilds the entry from its key and value; kInternal if the bytes are
 // corrupt. log_id is the stored one (format 1), or "" (format 2): the caller

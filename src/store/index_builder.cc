@@ -19,6 +19,9 @@ void IndexBuilder::Add(const TimeKey& key, const LogEntry& entry) {
   while (reader.Next(&w)) sets.Add(kWordKind, w.text, ordinal);
   const char sev = static_cast<char>(entry.severity);
   sets.Add(kSeverityKind, std::string_view(&sev, 1), ordinal);
+  for (const Attribute& a : entry.attributes) {
+    sets.Add(kAttributeKind, AttributeTerm(a.key, a.value), ordinal);
+  }
 
   times_[{segment, ordinal >> kPageBits}].push_back({ordinal, key.timestamp_ms});
   SegmentSummary& s = summaries_[segment];

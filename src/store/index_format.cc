@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "store/varint.h"
+
 namespace logsvc::store::index {
 namespace {
 
@@ -15,25 +17,6 @@ uint64_t GetBig(std::string_view b) {
   uint64_t v = 0;
   for (char c : b) v = (v << 8) | static_cast<unsigned char>(c);
   return v;
-}
-
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    const auto byte = static_cast<unsigned char>(in->front());
-    in->remove_prefix(1);
-    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if (!(byte & 0x80)) return true;
-  }
-  return false;
 }
 
 uint64_t ZigZag(int64_t v) {
@@ -219,13 +202,29 @@ std::string EncodeSummary(const SegmentSummary& s) {
 }
 
 bool DecodeSummary(std::string_view b, SegmentSummary* out) {
-  if (b.size() != 16 + 8 * kSeverityCount) return false;
+  constexpr size_t kOriginalSeverities = 3;  // before trace, debug and fatal
+  const size_t counts = (b.size() - 16) / 8;
+  if (b.size() < 16 || b.size() % 8 != 0 ||
+      (counts != kSeverityCount && counts != kOriginalSeverities)) {
+    return false;
+  }
   out->min_ms = static_cast<int64_t>(GetBig(b.substr(0, 8)));
   out->max_ms = static_cast<int64_t>(GetBig(b.substr(8, 8)));
-  for (size_t i = 0; i < kSeverityCount; ++i) {
+  out->count.fill(0);
+  for (size_t i = 0; i < counts; ++i) {
     out->count[i] = static_cast<int64_t>(GetBig(b.substr(16 + 8 * i, 8)));
   }
   return true;
+}
+
+std::string AttributeTerm(std::string_view key, std::string_view value) {
+  std::string out;
+  out.reserve(std::min(kMaxAttributeTermBytes, key.size() + 1 + value.size()));
+  out.append(key);
+  out.push_back('\0');
+  out.append(value);
+  if (out.size() > kMaxAttributeTermBytes) out.resize(kMaxAttributeTermBytes);
+  return out;
 }
 
 }  // namespace logsvc::store::index

@@ -44,6 +44,7 @@ inline constexpr uint32_t kPagesPerSegment = kSegmentSize / kPageSize;
 
 inline constexpr char kWordKind = 'w';
 inline constexpr char kSeverityKind = 's';
+inline constexpr char kAttributeKind = 'a';
 inline constexpr char kTimesKind = 't';
 inline constexpr char kSegmentKind = 'm';
 inline constexpr char kTermsTag = 'x';  // the sets of a segment: 'x' segment(8) ...
@@ -57,10 +58,23 @@ inline uint64_t SeqOf(uint64_t segment, uint32_t ordinal) {
   return (segment << kSegmentBits) | ordinal;
 }
 
-// kind: kWordKind or kSeverityKind (term: one byte, the Severity value). A
+// kind: kWordKind, kSeverityKind (term: one byte, the Severity value) or
+// kAttributeKind (term: AttributeTerm). A
 // key ends with its term, so the keys of the words of a segment that begin
 // with a prefix are the keys that begin with TermKey(kWordKind, prefix, segment).
 std::string TermKey(char kind, std::string_view term, uint64_t segment);
+// The term of attribute key=value: the key, a 0x00 byte (keys have no control
+// characters), the value; cut to its first kMaxAttributeTermBytes bytes, so
+// that long values (a stack trace) do not make long index keys. Two values
+// that share their first bytes share the term: a search checks each candidate
+// entry's attributes (core Matches).
+std::string AttributeTerm(std::string_view key, std::string_view value);
+inline constexpr size_t kMaxAttributeTermBytes = 256;
+// Whether AttributeTerm(key, value) is the whole of key and value.
+inline bool AttributeTermIsWhole(std::string_view key, std::string_view value) {
+  return key.size() + 1 + value.size() <= kMaxAttributeTermBytes;
+}
+
 // The key that says a segment's sets are on disk; the first of its keys.
 std::string SealKey(uint64_t segment);
 // Every key of a segment's sets is in [SegmentTermsBegin(s), SegmentTermsBegin(s + 1)).
@@ -99,8 +113,14 @@ struct SegmentSummary {
   std::array<int64_t, kSeverityCount> count{};  // entries by Severity
 
   void Add(const SegmentSummary& o);
-  int64_t total() const { return count[0] + count[1] + count[2]; }
+  int64_t total() const {
+    int64_t n = 0;
+    for (int64_t c : count) n += c;
+    return n;
+  }
 };
+// 16 + 8 * kSeverityCount bytes. DecodeSummary also reads the summaries
+// written before trace, debug and fatal (three counts: info, warning, error).
 std::string EncodeSummary(const SegmentSummary& s);
 bool DecodeSummary(std::string_view bytes, SegmentSummary* out);
 

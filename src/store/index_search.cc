@@ -185,6 +185,17 @@ class Reader {
   Result<Bitmap> Candidates(const Filter& filter, uint64_t segment, bool* exact) {
     *exact = true;
     std::optional<Bitmap> acc;
+    for (const Attribute& a : filter.attributes) {
+      if (!AttributeTermIsWhole(a.key, a.value)) *exact = false;
+      Result<Bitmap> b = Ordinals(kAttributeKind, AttributeTerm(a.key, a.value), segment);
+      if (!b.ok()) return b.status();
+      if (!acc) {
+        acc = std::move(b).value();
+      } else {
+        acc->And(b.value());
+      }
+      if (acc->empty()) return Bitmap();
+    }
     for (const TextTerm& t : filter.text.terms) {
       if (t.words.size() > 1) *exact = false;
       if (t.negated) continue;
@@ -288,7 +299,7 @@ TimeKey Before(const TimeKey& k) {
 }
 
 bool IsPlainScan(const Filter& f) {
-  return !f.text.HasPositiveTerm() && f.severities == SeveritySet::All();
+  return !f.text.HasPositiveTerm() && f.attributes.empty() && f.severities == SeveritySet::All();
 }
 
 // Pages through `walk(visit)`, which calls visit(key, entry-or-null) in the
@@ -308,7 +319,8 @@ struct Collector {
   // false: stop walking.
   bool Visit(const TimeKey& key, std::optional<LogEntry> entry) {
     reader.CountExamined();
-    if (entry && Matches(query.filter, entry->timestamp_ms, entry->severity, entry->message)) {
+    if (entry && Matches(query.filter, entry->timestamp_ms, entry->severity, entry->message,
+                         entry->attributes)) {
       if (found.size() == query.limit) {
         more = true;  // the next page starts with this one
         return false;
@@ -515,7 +527,7 @@ Result<StatsPage> RunStats(const SearchContext& ctx, const StatsQuery& q) {
     progressed = true;
     const bool whole = s.min_ms >= f.from_ms && s.max_ms < f.to_ms &&
                        FloorDiv(s.min_ms, step) == FloorDiv(s.max_ms, step) && from_ordinal == 0;
-    if (whole && f.text.empty()) {  // the summary has the answer
+    if (whole && f.text.empty() && f.attributes.empty()) {  // the summary has the answer
       for (size_t v = 0; v < kSeverityCount; ++v) {
         if (f.severities.Contains(static_cast<Severity>(v))) {
           page.counts[bucket_of(s.min_ms)][v] += s.count[v];
@@ -562,7 +574,8 @@ Result<StatsPage> RunStats(const SearchContext& ctx, const StatsQuery& q) {
       Result<std::optional<LogEntry>> e = reader.Entry({ts.value(), SeqOf(segment, ordinal)});
       if (!e.ok()) return e.status();
       const auto& entry = e.value();
-      if (entry && Matches(f, entry->timestamp_ms, entry->severity, entry->message)) {
+      if (entry &&
+          Matches(f, entry->timestamp_ms, entry->severity, entry->message, entry->attributes)) {
         ++page.counts[bucket_of(entry->timestamp_ms)][static_cast<size_t>(entry->severity)];
       }
     }

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <set>
 
+#include "core/datetime.h"
 #include "core/uuid.h"
 #include "store/data_dir.h"
 #include "store/entry_codec.h"
@@ -26,6 +27,7 @@
 #include "store/index_merge.h"
 #include "store/index_search.h"
 #include "store/info_log.h"
+#include "store/once_record.h"
 #include "store/zeroed_wal_file_system.h"
 #include "util/log.h"
 
@@ -89,6 +91,11 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   if (family == Family::kIndex) {
     cf.merge_operator = std::make_shared<index::IndexMergeOperator>();
+  }
+  if (family == Family::kDefault) {
+    // Idempotency records past their window go with the next compaction.
+    static const OnceRecordFilter once_filter;
+    cf.compaction_filter = &once_filter;
   }
   if (family == Family::kEntries && cf.compression == rocksdb::kZSTD) {
     // Messages repeat their templates: with a zstd dictionary per table
@@ -791,7 +798,79 @@ void RocksDbStore::AppendBatch(std::vector<LogEntry> entries, BatchCallback done
   });
 }
 
-void RocksDbStore::QueueBatch(std::vector<LogEntry> entries, uint64_t first, BatchCallback done) {
+void RocksDbStore::AppendOnce(IdempotentWrite once, std::vector<LogEntry> entries,
+                              OnceCallback done) {
+  if (!healthy_) return done(Status::Unavailable(UnhealthyReason()));
+  if (entries.empty() || entries.size() > kMaxBatchEntries || once.fingerprint.size() != 32) {
+    return done(Status::Internal("AppendOnce takes 1 to 10,000 entries and a 32-byte fingerprint"));
+  }
+  readers_->Submit([this, once = std::move(once), entries = std::move(entries),
+                    done = std::move(done)]() mutable {
+    AppendOnceNow(std::move(once), std::move(entries), std::move(done));
+  });
+}
+
+void RocksDbStore::AppendOnceNow(IdempotentWrite once, std::vector<LogEntry> entries,
+                                 OnceCallback done) {
+  {
+    util::MutexLock lock(&once_mu_);
+    if (!once_in_flight_.insert(once.key).second) {
+      lock.Unlock();
+      return done(OnceResult{OnceResult::Outcome::kInProgress, {}, {}});
+    }
+  }
+  const auto release = [this, key = once.key] {
+    util::MutexLock lock(&once_mu_);
+    once_in_flight_.erase(key);
+  };
+  std::string value;
+  rocksdb::Status s;
+  {
+    util::ReaderLock lock(&db_mu_);
+    if (!db_ || !ids_) {
+      release();
+      return done(Status::Unavailable("the store has no database open"));
+    }
+    s = db_->Get({}, handles_[0], OnceRecordKey(once.key), &value);
+    OnceRecord record;
+    if (s.ok() && DecodeOnceRecord(value, &record) &&
+        NowUnixMillis() - record.written_ms <= kIdempotencyWindowMs) {
+      release();
+      if (record.fingerprint != once.fingerprint) {
+        return done(OnceResult{OnceResult::Outcome::kOtherRequest, {}, {}});
+      }
+      OnceResult replay{OnceResult::Outcome::kReplayed, {}, {}};
+      const auto ids = ids_->EncodeMany(record.keys);
+      for (size_t i = 0; i < record.keys.size(); ++i) {
+        if (!ids[i]) return done(Status::Internal("an idempotency record names a key without id"));
+        replay.ids.push_back(uuid::Format(*ids[i]));
+        replay.timestamps_ms.push_back(record.keys[i].timestamp_ms);
+      }
+      return done(std::move(replay));
+    }
+  }
+  if (!s.ok() && !s.IsNotFound()) {
+    release();
+    return done(Unavailable(s));
+  }
+  std::vector<int64_t> timestamps;
+  timestamps.reserve(entries.size());
+  for (const LogEntry& e : entries) timestamps.push_back(e.timestamp_ms);
+  const uint64_t first = Reserve(entries.size());
+  QueueBatch(
+      std::move(entries), first,
+      [release, timestamps = std::move(timestamps),
+       done = std::move(done)](Result<std::vector<std::string>> ids) mutable {
+        release();
+        if (!ids.ok()) return done(ids.status());
+        done(OnceResult{OnceResult::Outcome::kStored, std::move(ids).value(),
+                        std::move(timestamps)});
+      },
+      &once);
+}
+
+void RocksDbStore::QueueBatch(std::vector<LogEntry> entries, uint64_t first, BatchCallback done,
+                              const IdempotentWrite* once) {
   auto state = std::make_shared<BatchState>();
   state->ids.resize(entries.size());
   std::vector<PendingWrite> items;
@@ -808,6 +887,10 @@ void RocksDbStore::QueueBatch(std::vector<LogEntry> entries, uint64_t first, Bat
     items.push_back({std::move(entries[i]), keys[i], *ids[i], nullptr, state, i});
     items.back().entry.log_id = uuid::Format(*ids[i]);
     state->index.Add(items.back().key, items.back().entry);
+  }
+  if (once != nullptr && prepared) {
+    state->once_key = OnceRecordKey(once->key);
+    state->once_value = EncodeOnceRecord(OnceRecord{once->fingerprint, NowUnixMillis(), keys});
   }
   {
     util::MutexLock lock(&queue_mu_);
@@ -909,6 +992,8 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
       single.Add(pw.key, pw.entry);
     } else if (pw.batch_index == 0) {
       builders.push_back(&pw.batch->index);
+      // An AppendOnce's record: in the same atomic write as its entries.
+      if (!pw.batch->once_key.empty()) wb.Put(pw.batch->once_key, pw.batch->once_value);
     }
   }
   if (!single.empty()) builders.push_back(&single);
@@ -1002,8 +1087,7 @@ namespace {
 bool IsDefaultFirstPage(const StoreQuery& q) {
   const Filter all;
   return q.position.empty() && q.order == Order::kDesc && q.limit <= kRecentLimit &&
-         q.filter.severities == all.severities && q.filter.from_ms == all.from_ms &&
-         q.filter.to_ms == all.to_ms && q.filter.text.empty();
+         q.filter.AnyEntry() && q.filter.from_ms == all.from_ms && q.filter.to_ms == all.to_ms;
 }
 
 }  // namespace

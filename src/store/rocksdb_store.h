@@ -68,9 +68,13 @@ class InfoLog;
 class ZeroedWalFileSystem;
 
 struct RocksDbStoreOptions {
-  std::string path;                  // the data directory; created if missing
-  rocksdb::Env* env = nullptr;       // tests inject faults here; nullptr: the default Env
-  size_t max_queued_writes = 65536;  // beyond this, Append reports kUnavailable at once
+  std::string path;             // the data directory; created if missing
+  rocksdb::Env* env = nullptr;  // tests inject faults here; nullptr: the default Env
+  // Entries waiting for the writer; beyond this, Append and AppendBatch report
+  // kUnavailable at once. Room for 32 batches of 10,000 (shippers send from
+  // many connections at once: 8 clients of 10,000 were refused at 65,536)
+  // in about 100 MB of entries.
+  size_t max_queued_writes = 327680;
   int reader_threads = 2;
   // Writes stop while the data dir's file system has less free space than
   // the larger of these (0 and 0: never); see `logsvc serve --min-free-disk`.
@@ -100,6 +104,9 @@ class RocksDbStore final : public LogStore {
 
   void Append(LogEntry entry, AppendCallback done) override;
   void AppendBatch(std::vector<LogEntry> entries, BatchCallback done) override;
+  // Reads the key's record (store/once_record.h) on a reader thread; writes
+  // the record in the WriteBatch of the entries.
+  void AppendOnce(IdempotentWrite once, std::vector<LogEntry> entries, OnceCallback done) override;
   // Budgets: store/index_search.h. The default query's first page (GET
   // /logs) comes from memory.
   void Search(StoreQuery query, SearchCallback done) override;
@@ -124,6 +131,8 @@ class RocksDbStore final : public LogStore {
     // The batch's index records, made on the caller's thread (words are
     // most of a write's work: this way the single writer thread only writes).
     index::IndexBuilder index;
+    // AppendOnce: the idempotency record written with the entries, or "".
+    std::string once_key, once_value;
   };
   struct PendingWrite {
     LogEntry entry;
@@ -160,7 +169,11 @@ class RocksDbStore final : public LogStore {
   // Gives the entry its key (with `seq`) and id; false if its timestamp cannot have one.
   bool Prepare(PendingWrite& pw, uint64_t seq);
   // Prepares the entries (numbered from `first`, taken by Reserve) and queues them.
-  void QueueBatch(std::vector<LogEntry> entries, uint64_t first, BatchCallback done);
+  // `once`: AppendOnce's write, whose record goes into the entries' WriteBatch.
+  void QueueBatch(std::vector<LogEntry> entries, uint64_t first, BatchCallback done,
+                  const IdempotentWrite* once = nullptr);
+  // AppendOnce on a reader thread: the record's answer, or the batch queued.
+  void AppendOnceNow(IdempotentWrite once, std::vector<LogEntry> entries, OnceCallback done);
   std::vector<std::pair<uint64_t, index::SegmentSummary>> SegmentsSnapshot();
   // What a search reads, as of now: a snapshot (kept in *snapshot), the
   // segments and the sets in memory. Under a shared db_mu_.
@@ -240,6 +253,12 @@ class RocksDbStore final : public LogStore {
 
   util::Mutex window_mu_;
   RecentWindow window_ GUARDED_BY(window_mu_){kRecentLimit};
+
+  // AppendOnce keys whose write is queued and not yet reported: a second
+  // call with one is kInProgress (its record is not on disk yet). Bounded by
+  // the queue's limit.
+  util::Mutex once_mu_;
+  std::set<std::string> once_in_flight_ GUARDED_BY(once_mu_);
 
   std::unique_ptr<util::ThreadPool> readers_;
   std::atomic<bool> healthy_{false};

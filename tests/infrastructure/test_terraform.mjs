@@ -433,11 +433,13 @@ test('IAM: no "*" in any action or resource, no Deny/Not* tricks (log streams of
   }
 });
 
-test('IAM: ingest may PutItem on the table, and write its own log streams; nothing else', () => {
+test('IAM: ingest may BatchWriteItem, PutItem and Query on the table, and write its own log streams; nothing else', () => {
   const doc = inlinePolicyDocument('ingest');
   assert.equal(doc, 'ingest', 'the ingest role must use data.aws_iam_policy_document.ingest');
   assert.deepEqual(grants(doc), [
+    `dynamodb:BatchWriteItem on \${${TABLE}.arn}`,
     `dynamodb:PutItem on \${${TABLE}.arn}`,
+    `dynamodb:Query on \${${TABLE}.arn}`,
     'logs:CreateLogStream on ${aws_cloudwatch_log_group.ingest.arn}:*',
     'logs:PutLogEvents on ${aws_cloudwatch_log_group.ingest.arn}:*',
   ], 'ingest policy: exactly these (action on resource) grants');

@@ -9,13 +9,15 @@ written from the documentation, independently of src/core (standard library).
 """
 
 import datetime
+import json
 import unicodedata
 
 SECOND = 1000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-SEVERITY_NAMES = ("info", "warning", "error")
+# Least grave first: `severity>=warning` is warning and every name after it.
+SEVERITY_NAMES = ("trace", "debug", "info", "warning", "error", "fatal")
 # GET /logs/stats without `step`: the smallest of these giving at most 100 buckets
 # (then whole days), as docs/search.md says.
 AUTO_STEPS = [s * SECOND for s in (1, 2, 5, 10, 15, 30)] + \
@@ -105,17 +107,42 @@ def reference_terms(q):
     return terms
 
 
+def flatten_attributes(value, prefix=""):
+    """An entry's "attributes" as sent, as the store keeps them (docs/ingest.md):
+    nested objects as dotted keys, numbers and booleans as their JSON text,
+    arrays as minified JSON, null left out."""
+    out = {}
+    for key, v in value.items():
+        name = prefix + "." + key if prefix else key
+        if isinstance(v, dict):
+            out.update(flatten_attributes(v, name))
+        elif v is None:
+            continue
+        elif isinstance(v, str):
+            out[name] = v
+        else:
+            out[name] = json.dumps(v, separators=(",", ":"))
+    return out
+
+
 class Query:
     """What a search or stats request asks, as the reference evaluates it."""
 
-    def __init__(self, severities=None, from_ms=None, to_ms=None, q=None):
+    def __init__(self, severities=None, from_ms=None, to_ms=None, q=None, attributes=None,
+                 at_least=None):
         self.severities = set(severities) if severities else set(SEVERITY_NAMES)
+        if at_least is not None:  # severity>=
+            self.severities &= set(SEVERITY_NAMES[SEVERITY_NAMES.index(at_least):])
         self.from_ms = from_ms
         self.to_ms = to_ms
         self.terms = reference_terms(q) if q else []
+        self.attributes = dict(attributes or {})
 
     def matches(self, entry):
         if entry["severity"] not in self.severities:
+            return False
+        have = entry.get("attributes", {})
+        if any(have.get(k) != v for k, v in self.attributes.items()):
             return False
         t = entry["timestamp"]
         if (self.from_ms is not None and t < self.from_ms) or \

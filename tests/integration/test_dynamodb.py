@@ -902,6 +902,34 @@ class BatchTest(SearchTestCase):
         self.assertEqual([i["message"] for i in self.scan(table)], ["ok"])
 
 
+    def test_partial_failure_then_retry_with_the_key_writes_each_entry_once(self):
+        # The issue's contract: a batch that failed after some of its items
+        # landed is a 503 that acknowledges nothing; its retry with the same
+        # Idempotency-Key writes the same ids again (the items that landed are
+        # overwritten, not copied) and answers 201.
+        table = self.new_table()
+        proxy = self.proxy()
+        server = self.start_dynamo(table, endpoint=proxy.endpoint, shards=8)
+        sent = [{"severity": "info", "message": "p %d" % i} for i in range(100)]
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        # Two BatchWriteItems are written (their replies lost), then every
+        # other one fails.
+        proxy.fail("BatchWriteItem", "error500", count=2, forward=True)
+        proxy.fail("BatchWriteItem", "error500", count=10 ** 6, forward=False)
+        reply = server.request("POST", "/logs", sent, key)
+        self.assertErrorReply(reply, 503)
+        landed = [i for i in self.scan(table) if i.get("type", "").startswith("LOG")]
+        self.assertTrue(0 < len(landed) < len(sent), len(landed))
+        proxy.clear()
+        reply = server.request("POST", "/logs", sent, key)
+        body = self.assertJsonReply(reply, 201)
+        self.assertEqual(reply.header("Idempotent-Replayed"), "true")
+        items = [i for i in self.scan(table) if i.get("type", "").startswith("LOG")]
+        self.assertEqual(sorted(i["logId"] for i in items), sorted(body["logIds"]))
+        self.assertTrue({i["logId"] for i in landed} <= set(body["logIds"]))
+        self.assertEqual(sorted(i["message"] for i in items), sorted(e["message"] for e in sent))
+
+
 class ConfigurationTest(DynamoTestCase):
     """Where logsvc takes its region, endpoint and credentials from, checked on the
     requests it sends (the proxy sees them; their SigV4 signatures must verify)."""

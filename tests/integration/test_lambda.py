@@ -528,6 +528,42 @@ class LambdaCases:
             self.assertEqual(item["datetime"], iso8601_ms(item["timestamp"]), item)
             self.assertEqual(item["type"], "LOG", item)
 
+    def test_ingest_function_takes_the_shippers_formats(self):
+        table = self.new_table()
+        fn = self.function("ingest", table)
+        t = now_ms()
+        # OTLP/JSON, Loki push (JSON) and an Elasticsearch bulk, at their own paths.
+        otlp = {"resourceLogs": [{"resource": {"attributes": [
+            {"key": "service.name", "value": {"stringValue": "lambda-otlp"}}]},
+            "scopeLogs": [{"logRecords": [{"timeUnixNano": str(t * 1000000), "severityNumber": 17,
+                                           "body": {"stringValue": "zzshipped otlp"}}]}]}]}
+        inv = fn.url("POST", "/v1/logs", otlp, headers={"Content-Type": "application/json"})
+        self.assertEqual(inv.response["statusCode"], 200, inv.response)
+        loki = {"streams": [{"stream": {"job": "lambda", "level": "warn"},
+                             "values": [[str(t * 1000000), "zzshipped loki"]]}]}
+        inv = fn.url("POST", "/loki/api/v1/push", loki,
+                     headers={"Content-Type": "application/json"})
+        self.assertEqual(inv.response["statusCode"], 204, inv.response)
+        bulk = '{"create":{"_index":"app"}}\n{"message":"zzshipped es","log":{"level":"fatal"}}\n'
+        inv = fn.url("POST", "/_bulk", bulk, headers={"Content-Type": "application/x-ndjson"})
+        self.assertEqual(inv.response["statusCode"], 200, inv.response)
+        self.assertFalse(json.loads(inv.response["body"])["errors"], inv.response)
+        # An Idempotency-Key: the retry answers the first reply, nothing twice.
+        entry = {"severity": "info", "message": "zzshipped once"}
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        first = self.assertCreated(fn.url("POST", "/", entry, headers=key))
+        inv = fn.url("POST", "/", entry, headers=key)
+        _, again = self.assertUrlResponse(inv, 201)
+        self.assertEqual(again, first)
+        fn.finish()
+        entries = [i for i in self.items(table) if i.get("type") == "LOG"]
+        self.assertEqual(sorted((i["severity"], i["message"]) for i in entries),
+                         [("error", "zzshipped otlp"), ("fatal", "zzshipped es"),
+                          ("info", "zzshipped once"), ("warning", "zzshipped loki")])
+        by_message = {i["message"]: i for i in entries}
+        self.assertEqual(by_message["zzshipped once"]["logId"], first["logId"])
+        self.assertEqual(by_message["zzshipped otlp"]["timestamp"], t)
+
     def read_recent_case(self, shards):
         table = self.new_table()
         ingest = self.function("ingest", table, shards=shards)

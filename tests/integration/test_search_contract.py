@@ -41,7 +41,7 @@ from harness import (ENTRY_KEYS, ERROR_KEYS, UUID_V4, DynamoStore, LogsvcTestCas
 from search_backends import NDJSON, FunctionOwner, LambdaBackend, ServerBackend, ndjson, \
     new_table, query_string
 from search_reference import (AUTO_BUCKETS, DAY, HOUR, MINUTE, SEVERITY_NAMES, Query, auto_step,
-                              rfc3339)
+                              flatten_attributes, rfc3339)
 
 SEARCH_KEYS = {"statusCode", "count", "logs", "next"}
 RECENT_KEYS = {"statusCode", "count", "logs"}
@@ -98,7 +98,31 @@ NOTHING_QUERIES = [(q, q) for q in [
     "nosuchword", "user_id=4", "uberweisung", '"ошибка истекло"', "東京", "deploydone", "x2",
     "strasse", "café", "ecole"]] + [("its first 255", HEX320[:255])]
 WORD_QUERIES += NOTHING_QUERIES
-SEVERITY_SPELLINGS = ["info", "INFO", "Info", "warning", "Warning", "error", "ERROR"]
+SEVERITY_SPELLINGS = ["info", "INFO", "Info", "warning", "Warning", "error", "ERROR", "trace",
+                      "Debug", "FATAL"]
+SERVICES = ["checkout", "search", "Checkout"]
+
+
+def corpus_attributes(rng):
+    """An entry's attributes as sent: none for a third of the corpus; else a
+    service (nested, as service.name), maybe a region, an HTTP status (a
+    number), a flag (a boolean), a ratio (a fraction), a list, a null."""
+    if rng.random() < 0.33:
+        return None
+    attrs = {"service": {"name": rng.choice(SERVICES)}}
+    if rng.random() < 0.5:
+        attrs["region"] = rng.choice(["eu-west-1", "us-east-1"])
+    if rng.random() < 0.4:
+        attrs["http"] = {"status": rng.choice([200, 500, 503])}
+    if rng.random() < 0.2:
+        attrs["sampled"] = rng.random() < 0.5
+    if rng.random() < 0.1:
+        attrs["ratio"] = 0.25
+    if rng.random() < 0.1:
+        attrs["tags"] = ["a", "b"]
+    if rng.random() < 0.1:
+        attrs["parent"] = None
+    return attrs
 
 
 def corpus_batches(base):
@@ -138,8 +162,12 @@ def corpus_batches(base):
             sent = rfc3339(ms, fraction_digits=0)
         else:
             sent = ms
-        entries.append(({"severity": rng.choice(SEVERITY_SPELLINGS), "message": message,
-                         "timestamp": sent}, ms))
+        entry = {"severity": rng.choice(SEVERITY_SPELLINGS), "message": message,
+                 "timestamp": sent}
+        attributes = corpus_attributes(rng)
+        if attributes is not None:
+            entry["attributes"] = attributes
+        entries.append((entry, ms))
     return [entries[:100], entries[100:200], entries[200:]]
 
 
@@ -218,9 +246,12 @@ class SearchContract:
         with cls.lock:
             for log_id, e in zip(ids, entries):
                 ms = e["timestamp"]
-                cls.stored.append({"logId": log_id, "timestamp": ms, "datetime": iso8601_ms(ms),
-                                   "severity": e["severity"].lower(),
-                                   "message": e["message"].strip()})
+                stored = {"logId": log_id, "timestamp": ms, "datetime": iso8601_ms(ms),
+                          "severity": e["severity"].lower(), "message": e["message"].strip()}
+                attributes = flatten_attributes(e.get("attributes") or {})
+                if attributes:  # a key only on entries that have any
+                    stored["attributes"] = attributes
+                cls.stored.append(stored)
                 cls.seq[log_id] = len(cls.seq)
 
     # Helpers.
@@ -264,7 +295,10 @@ class SearchContract:
         self.assertIs(type(body["count"]), int)
         self.assertEqual(body["count"], len(body["logs"]))
         for entry in body["logs"]:
-            self.assertEqual(set(entry), ENTRY_KEYS, entry)
+            keys = ENTRY_KEYS | {"attributes"} if "attributes" in entry else ENTRY_KEYS
+            self.assertEqual(set(entry), keys, entry)
+            if "attributes" in entry:
+                self.assertTrue(entry["attributes"], "an empty attributes object")
             self.assertIs(type(entry["timestamp"]), int, entry)
             self.assertEqual(entry["datetime"], iso8601_ms(entry["timestamp"]), entry)
         if body["next"] is not None:
@@ -355,6 +389,30 @@ class SearchContract:
              Query(from_ms=now_ms() - 30 * DAY, to_ms=now_ms() - 10 * DAY)),
             ("q and severity", {"q": "42", "severity": "warning,error"},
              Query({"warning", "error"}, q="42")),
+            ("six severities", dict(w, severity="trace,DEBUG,fatal"),
+             Query({"trace", "debug", "fatal"}, b, b + 4 * DAY)),
+            ("severity>=warning", {"severity>": "warning"}, Query(at_least="warning")),
+            ("severity>=TRACE", {"severity>": "TRACE"}, Query(at_least="trace")),
+            ("severity>=error and severity", {"severity>": "error", "severity": "info,fatal"},
+             Query({"info", "fatal"}, at_least="error")),
+            ("an attribute", {"attr.service.name": "checkout"},
+             Query(attributes={"service.name": "checkout"})),
+            ("attribute values are case-sensitive", {"attr.service.name": "Checkout"},
+             Query(attributes={"service.name": "Checkout"})),
+            ("two attributes", {"attr.service.name": "checkout", "attr.http.status": "500"},
+             Query(attributes={"service.name": "checkout", "http.status": "500"})),
+            ("attributes, q, severity>= and a window",
+             dict(w, **{"attr.region": "eu-west-1", "q": "timeout", "severity>": "info"}),
+             Query(from_ms=b, to_ms=b + 4 * DAY, q="timeout", attributes={"region": "eu-west-1"},
+                   at_least="info")),
+            ("a boolean, a fraction and a list", {"attr.sampled": "true", "attr.ratio": "0.25"},
+             Query(attributes={"sampled": "true", "ratio": "0.25"})),
+            ("a list", {"attr.tags": '["a","b"]'}, Query(attributes={"tags": '["a","b"]'})),
+            ("an attribute and only negations", {"attr.service.name": "search", "q": "-timeout"},
+             Query(attributes={"service.name": "search"}, q="-timeout")),
+            ("no such attribute value", {"attr.service.name": "nosuchservice"},
+             Query(attributes={"service.name": "nosuchservice"})),
+            ("a null is left out", {"attr.parent": "null"}, Query(attributes={"parent": "null"})),
             ("q in a window", dict(self.window(1, 4), q="timeout"),
              Query(from_ms=b + DAY, to_ms=b + 4 * DAY, q="timeout")),
             ("only negations, in a window", dict(w, q="-timeout -retr*"),
@@ -386,7 +444,9 @@ class SearchContract:
         # about: the reference finds entries for every query but the few meant
         # to find nothing.
         counts = {name: len(self.expected(query)) for name, _, query in self.corpus_queries()}
-        nothing = {name for name, _ in NOTHING_QUERIES} | {"from equal to to"}
+        nothing = {name for name, _ in NOTHING_QUERIES} | {"from equal to to",
+                                                           "no such attribute value",
+                                                           "a null is left out"}
         for name, count in counts.items():
             with self.subTest(query=name):
                 if name in nothing:
@@ -665,6 +725,11 @@ class SearchContract:
              Query(from_ms=b + DAY, to_ms=b + 2 * DAY, q="user_id=42"), 30 * MINUTE),
             ("a phrase by day", dict(self.window(), q='"connection timeout"', step="1d"),
              Query(from_ms=b, to_ms=b + 4 * DAY, q='"connection timeout"'), DAY),
+            ("an attribute and severity>= by 12h",
+             dict(self.window(), **{"attr.service.name": "checkout", "severity>": "warning",
+                                    "step": "12h"}),
+             Query(from_ms=b, to_ms=b + 4 * DAY, attributes={"service.name": "checkout"},
+                   at_least="warning"), 12 * HOUR),
         ]
         for name, params, query, step in cases:
             with self.subTest(stats=name):
@@ -711,7 +776,7 @@ class SearchContract:
     def test_batch_is_all_or_nothing(self):
         future = now_ms() + 11 * MINUTE
         bad_entries = [
-            ("unknown severity", {"severity": "debug", "message": "x"}),
+            ("unknown severity", {"severity": "verbose", "message": "x"}),
             ("no message", {"severity": "info"}),
             ("empty message", {"severity": "info", "message": "   "}),
             ("timestamp not a time", {"severity": "info", "message": "x",
@@ -719,6 +784,16 @@ class SearchContract:
             ("timestamp 11 minutes ahead", {"severity": "info", "message": "x",
                                             "timestamp": future}),
             ("not an object", "info: x"),
+            ("attributes not an object", {"severity": "info", "message": "x",
+                                          "attributes": ["service", "checkout"]}),
+            ("65 attributes", {"severity": "info", "message": "x",
+                               "attributes": {"k%d" % i: "v" for i in range(65)}}),
+            ("an attribute key of 129 bytes", {"severity": "info", "message": "x",
+                                               "attributes": {"k" * 129: "v"}}),
+            ("an attribute value of 8 KiB + 1", {"severity": "info", "message": "x",
+                                                 "attributes": {"k": "v" * 8193}}),
+            ("an attribute given twice", {"severity": "info", "message": "x",
+                                          "attributes": {"a.b": "1", "a": {"b": "2"}}}),
         ]
         for name, bad in bad_entries:
             for as_ndjson in (False, True):
@@ -812,7 +887,11 @@ class SearchContract:
             ("/logs", {"to": "2026-02-30T00:00:00Z"}, "to"),
             ("/logs", {"from": "2026-12-01T00:00:00"}, "from"),
             ("/logs", {"from": str(self.base + DAY), "to": str(self.base)}, "from"),
-            ("/logs", {"severity": "debug"}, "severity"),
+            ("/logs", {"severity": "verbose"}, "severity"),
+            ("/logs", {"severity>": "loud"}, "severity>="),
+            ("/logs", {"attr.": "x"}, "attr."),
+            ("/logs", {"attr." + "k" * 129: "x"}, "attr."),
+            ("/logs", {"attr.a": "x" * 1100}, "attr."),
             ("/logs", {"severity": "info,"}, "severity"),
             ("/logs", {"limit": "0"}, "limit"),
             ("/logs", {"limit": "1001"}, "limit"),
@@ -830,7 +909,7 @@ class SearchContract:
             ("/logs/stats", dict(w, step="fast"), "step"),
             ("/logs/stats", dict(w, limit="5"), "limit"),
             ("/logs/stats", {"from": "now", "to": "1h"}, "from"),
-            ("/logs/stats", {"severity": "fatal"}, "severity"),
+            ("/logs/stats", {"severity": "critical"}, "severity"),
             ("/logs/stats", {"q": "ti*me"}, "q"),
         ]
         for path, params, name in cases:

@@ -152,7 +152,10 @@ TEST_F(ApiTest, BadBodiesAre400AndStoreNothing) {
 }
 
 TEST_F(ApiTest, RoutesMethodsAndPreflight) {
-  ExpectStatus(Call("GET", "/"), 404);
+  ExpectStatus(Call("GET", "/index.html"), 404);
+  ExpectStatus(Call("GET", "/v1/logs/x"), 404);
+  // "/" is what Elasticsearch shippers ask before they send (api/ingest_format.h).
+  EXPECT_EQ(Call("GET", "/").status, 200);
   ExpectStatus(Call("GET", "/logs/"), 404);
   ExpectStatus(Call("GET", "/logs/a/b"), 404);
   ExpectStatus(Call("GET", "/logs/00000000-0000-4000-8000-000000000000"), 404);
@@ -323,8 +326,9 @@ TEST_F(ApiTest, EachRouteGroupServesItsRoutesOnlyFromTheOneTable) {
   EXPECT_EQ(HeaderOf(Call("PUT", "/logs"), "Allow"), "GET, HEAD, POST, OPTIONS");
   EXPECT_EQ(HeaderOf(Call("OPTIONS", "/healthz"), "Allow"), "GET, HEAD, OPTIONS");
   EXPECT_EQ(ErrorOf(Call("GET", "/nope")),
-            "No such route. The API is POST /logs, GET /logs, GET /logs/stats, GET /logs/{logId} "
-            "and GET /healthz.");
+            "No such route. The API is POST /logs, GET /logs, GET /logs/stats, GET /logs/{logId}, "
+            "GET /healthz, POST /v1/logs (OTLP), POST /loki/api/v1/push (Loki), POST /_bulk "
+            "(Elasticsearch) and GET / (Elasticsearch).");
   Response created = Call("POST", "/logs", R"({"severity":"info","message":"m"})");
   ExpectStatus(created, 201);
   EXPECT_TRUE(HeaderOf(created, "Location").has_value());
@@ -337,7 +341,9 @@ TEST_F(ApiTest, EachRouteGroupServesItsRoutesOnlyFromTheOneTable) {
   EXPECT_EQ(Call("OPTIONS", "/logs").status, 204);
   EXPECT_EQ(HeaderOf(Call("OPTIONS", "/logs"), "Allow"), "POST, OPTIONS");
   ExpectStatus(Call("POST", "/logs/abc", R"({"severity":"info","message":"m"})"), 404);
-  EXPECT_EQ(ErrorOf(Call("GET", "/healthz")), "No such route. The API is POST /logs.");
+  EXPECT_EQ(ErrorOf(Call("GET", "/healthz")),
+            "No such route. The API is POST /logs, POST /v1/logs (OTLP), POST /loki/api/v1/push "
+            "(Loki), POST /_bulk (Elasticsearch) and GET / (Elasticsearch).");
   created = Call("POST", "/logs", R"({"severity":"info","message":"m"})");
   ExpectStatus(created, 201);
   EXPECT_FALSE(HeaderOf(created, "Location").has_value());

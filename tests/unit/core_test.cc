@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "core/attributes.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
 #include "core/json_writer.h"
@@ -17,6 +18,117 @@ std::string Repeat(std::string_view s, size_t n) {
   std::string out;
   for (size_t i = 0; i < n; ++i) out.append(s);
   return out;
+}
+
+// ---- attributes ---------------------------------------------------------------
+
+simdjson::dom::element Json(simdjson::dom::parser& parser, std::string_view text) {
+  simdjson::dom::element e;
+  EXPECT_EQ(parser.parse(text.data(), text.size(), true).get(e), simdjson::SUCCESS) << text;
+  return e;
+}
+
+TEST(Attributes, NestedObjectsAreFlattenedToDottedKeys) {
+  simdjson::dom::parser parser;
+  AttributeBuilder b;
+  ASSERT_TRUE(b.AddJsonObject(Json(parser, R"({"service":{"name":"checkout","version":"1.2"},
+      "http":{"status":500,"ok":false,"ratio":0.25,"big":18446744073709551615},
+      "tags":["a",1,{"x":null}],"parent":null,"empty":{},"text":""})"),
+                              "Field 'attributes'")
+                  .ok());
+  Result<Attributes> a = b.Finish();
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a.value(), (Attributes{{"http.big", "18446744073709551615"},
+                                   {"http.ok", "false"},
+                                   {"http.ratio", "0.25"},
+                                   {"http.status", "500"},
+                                   {"service.name", "checkout"},
+                                   {"service.version", "1.2"},
+                                   {"tags", R"(["a",1,{"x":null}])"},
+                                   {"text", ""}}));
+  EXPECT_TRUE(b.empty());  // Finish leaves it empty
+}
+
+TEST(Attributes, LimitsAreRefusedNotCut) {
+  AttributeBuilder b;
+  EXPECT_TRUE(b.Add(std::string(128, 'k'), std::string(8192, 'v')).ok());
+  EXPECT_EQ(b.Add(std::string(129, 'k'), "v").message(),
+            "Attribute key 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk'... is 129 bytes long; keys have at "
+            "most 128.");
+  EXPECT_EQ(b.Add("k", std::string(8193, 'v')).message(),
+            "Attribute 'k' has a value of 8193 bytes; values have at most 8192.");
+  EXPECT_EQ(b.Add("tab\there", "v").message(),
+            "Attribute key 'tab\there' has a control character; keys are printable text.");
+  EXPECT_FALSE(b.Add("k", "\xff").ok());
+  AttributeBuilder many;
+  for (int i = 0; i < 64; ++i) ASSERT_TRUE(many.Add("k" + std::to_string(i), "v").ok());
+  EXPECT_TRUE(many.Finish().ok());
+  for (int i = 0; i < 65; ++i) ASSERT_TRUE(many.Add("k" + std::to_string(i), "v").ok());
+  EXPECT_EQ(many.Finish().status().message(), "An entry has 65 attributes; send at most 64.");
+  // A body of a million keys is refused as they come, not held.
+  AttributeBuilder flood;
+  Status s;
+  for (int i = 0; i < 1000 && s.ok(); ++i) s = flood.Add("k" + std::to_string(i), "v");
+  EXPECT_FALSE(s.ok());
+  // A key made too long by nesting is refused before its children are walked.
+  simdjson::dom::parser parser;
+  std::string deep = "\"v\"";
+  for (int i = 0; i < 70; ++i) deep = "{\"abc\":" + deep + "}";
+  AttributeBuilder nested;
+  EXPECT_FALSE(nested.AddJsonObject(Json(parser, deep), "x").ok());
+}
+
+TEST(Attributes, RepeatsAreRefusedOrTheLaterWins) {
+  AttributeBuilder refuse;
+  ASSERT_TRUE(refuse.Add("a", "1").ok());
+  ASSERT_TRUE(refuse.Add("a", "2").ok());
+  EXPECT_EQ(refuse.Finish().status().message(),
+            "Attribute 'a' is given more than once; give each key once.");
+  AttributeBuilder later(AttributeBuilder::Repeats::kLaterWins);
+  for (auto [k, v] :
+       {std::pair{"service.name", "resource"}, {"b", "1"}, {"service.name", "record"}}) {
+    ASSERT_TRUE(later.Add(k, v).ok());
+  }
+  Result<Attributes> a = later.Finish();
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a.value(), (Attributes{{"b", "1"}, {"service.name", "record"}}));
+  EXPECT_EQ(*FindAttribute(a.value(), "b"), "1");
+  EXPECT_EQ(FindAttribute(a.value(), "c"), nullptr);
+}
+
+TEST(Severities, SixNamesRanksAndTheShippersSpellings) {
+  Severity s;
+  std::vector<std::string_view> names;
+  for (Severity v : kSeveritiesByRank) {
+    names.push_back(SeverityName(v));
+    ASSERT_TRUE(ParseSeverity(SeverityName(v), &s));
+    EXPECT_EQ(s, v);
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string_view>{"trace", "debug", "info", "warning", "error", "fatal"}));
+  EXPECT_LT(SeverityRank(Severity::kDebug), SeverityRank(Severity::kInfo));
+  EXPECT_LT(SeverityRank(Severity::kError), SeverityRank(Severity::kFatal));
+  EXPECT_FALSE(ParseSeverity("warn", &s));  // the API's names are the six
+  for (auto [text, want] : {std::pair{"WARN", Severity::kWarning},
+                            {"err", Severity::kError},
+                            {"Critical", Severity::kFatal},
+                            {"panic", Severity::kFatal},
+                            {"dbug", Severity::kDebug},
+                            {"INFO2", Severity::kInfo},
+                            {"notice", Severity::kInfo},
+                            {"trc", Severity::kTrace}}) {
+    ASSERT_TRUE(ParseLevelName(text, &s)) << text;
+    EXPECT_EQ(s, want) << text;
+  }
+  EXPECT_FALSE(ParseLevelName("loud", &s));
+  EXPECT_FALSE(ParseLevelName("", &s));
+}
+
+TEST(Validation, AttributesOfASingleEntry) {
+  auto r = ParseIngestRequest(
+      R"({"severity":"info","message":"x","attributes":{"service":{"name":"a"},"n":1}})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().attributes, (Attributes{{"n", "1"}, {"service.name", "a"}}));
 }
 
 // ---- validation -------------------------------------------------------------
@@ -65,8 +177,20 @@ INSTANTIATE_TEST_SUITE_P(
                 "Field 'message' must be a string, not a boolean."},
         BadBody{"{\"severity\":\"info\",\"message\":{}}",
                 "Field 'message' must be a string, not an object."},
+        // The original contract: the three severities, not the three added for batches.
         BadBody{"{\"severity\":\"debug\",\"message\":\"x\"}",
                 "Field 'severity' must be one of: info, warning, error (any letter case)."},
+        BadBody{"{\"severity\":\"fatal\",\"message\":\"x\"}",
+                "Field 'severity' must be one of: info, warning, error (any letter case)."},
+        BadBody{"{\"severity\":\"TRACE\",\"message\":\"x\"}",
+                "Field 'severity' must be one of: info, warning, error (any letter case)."},
+        BadBody{R"({"severity":"info","message":"x","attributes":"service=a"})",
+                "Field 'attributes' must be an object, not a string."},
+        BadBody{R"({"severity":"info","message":"x","attributes":{"":"v"}})",
+                "Field 'attributes': An attribute key is empty; keys have 1 to 128 bytes."},
+        BadBody{R"({"severity":"info","message":"x","attributes":{"a.b":"1","a":{"b":2}}})",
+                "Field 'attributes': Attribute 'a.b' is given more than once; give each key "
+                "once."},
         BadBody{"{\"severity\":\"\",\"message\":\"x\"}",
                 "Field 'severity' must be one of: info, warning, error (any letter case)."},
         BadBody{"{\"severity\":\" info\",\"message\":\"x\"}",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <string>
@@ -150,7 +151,7 @@ std::set<std::string> FilteredOut(simdjson::dom::object doc) {
   EXPECT_EQ(expr.substr(0, 17), "NOT (#sev IN (:x0");
   EXPECT_EQ(Str(doc["ExpressionAttributeNames"]["#sev"]), "severity");
   std::set<std::string> out;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < static_cast<int>(kSeverityCount); ++i) {
     std::string name = ":x" + std::to_string(i);
     if (expr.find(name) == std::string_view::npos) continue;
     simdjson::dom::object values;
@@ -261,9 +262,12 @@ TEST(DynamoDbItem, QueryIndexRequestFiltersOutOnlyUnwantedStoredSeverities) {
     EXPECT_FALSE(parser.parse(body).get(doc)) << body;
     return FilteredOut(doc);
   };
-  EXPECT_EQ(out_for({Severity::kError}), (std::set<std::string>{"info", "warning"}));
-  EXPECT_EQ(out_for({Severity::kInfo, Severity::kWarning}), (std::set<std::string>{"error"}));
-  EXPECT_EQ(out_for({Severity::kInfo, Severity::kWarning, Severity::kError}),
+  EXPECT_EQ(out_for({Severity::kError}),
+            (std::set<std::string>{"trace", "debug", "info", "warning", "fatal"}));
+  EXPECT_EQ(out_for({Severity::kInfo, Severity::kWarning, Severity::kTrace, Severity::kDebug}),
+            (std::set<std::string>{"error", "fatal"}));
+  EXPECT_EQ(out_for({Severity::kInfo, Severity::kWarning, Severity::kError, Severity::kTrace,
+                     Severity::kDebug, Severity::kFatal}),
             std::set<std::string>{});
 }
 
@@ -370,7 +374,7 @@ TEST(DynamoDbItem, VisitQueryResponseGivesTheKeysAndCounts) {
 
 TEST(DynamoDbItem, ParseQueryResponseSkipsItemsThatAreNotEntries) {
   constexpr std::string_view body = R"({"Items": [
-    {"logId": {"S": "a"}, "timestamp": {"N": "1"}, "severity": {"S": "debug"}, "message": {"S": "m"}},
+    {"logId": {"S": "a"}, "timestamp": {"N": "1"}, "severity": {"S": "verbose"}, "message": {"S": "m"}},
     {"logId": {"S": "b"}, "timestamp": {"N": "2"}, "severity": {"S": "info"}},
     {"logId": {"S": "c"}, "timestamp": {"S": "3"}, "severity": {"S": "info"}, "message": {"S": "m"}},
     {"logId": {"S": "d"}, "timestamp": {"N": "four"}, "severity": {"S": "info"}, "message": {"S": "m"}},
@@ -424,6 +428,35 @@ TEST(DynamoDbItem, PutItemThenQueryRoundTrips) {
   EXPECT_EQ(back.timestamp_ms, e.timestamp_ms);
   EXPECT_EQ(back.severity, e.severity);
   EXPECT_EQ(back.message, e.message);
+}
+
+TEST(DynamoDbItem, AttributesAreOneMapOfStrings) {
+  LogEntry e{uuid::Format(uuid::NewV4()), 1706356800999, Severity::kTrace, "traced"};
+  e.attributes = {{"a \"quoted\" key", "v"}, {"service.name", "checkout"}, {"empty", ""}};
+  std::sort(e.attributes.begin(), e.attributes.end(),
+            [](const Attribute& a, const Attribute& b) { return a.key < b.key; });
+  const std::string put = PutItemRequest("Logs", e, "LOG");
+  EXPECT_NE(put.find(R"("attributes":{"M":{)"), std::string::npos) << put;
+  EXPECT_NE(put.find(R"("service.name":{"S":"checkout"})"), std::string::npos) << put;
+  EXPECT_NE(put.find(R"("severity":{"S":"trace"})"), std::string::npos) << put;
+  simdjson::dom::parser parser;
+  simdjson::dom::element item;
+  ASSERT_FALSE(parser.parse(put)["Item"].get(item)) << put;
+  auto page = ParseQueryResponse("{\"Items\":[" + simdjson::minify(item) + "],\"Count\":1}");
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  ASSERT_EQ(page.value().entries.size(), 1u);
+  EXPECT_EQ(page.value().entries[0].attributes, e.attributes);
+  EXPECT_EQ(page.value().entries[0].severity, Severity::kTrace);
+  // Without attributes, the item is the original's: no attributes key at all.
+  e.attributes.clear();
+  EXPECT_EQ(PutItemRequest("Logs", e, "LOG").find("attributes"), std::string::npos);
+  // Another writer's map, unordered and with a number: the strings, sorted.
+  auto other = ParseQueryResponse(R"({"Items":[{"logId":{"S":"x"},"timestamp":{"N":"1"},
+    "severity":{"S":"info"},"message":{"S":"m"},
+    "attributes":{"M":{"z":{"S":"1"},"n":{"N":"2"},"a":{"S":"3"}}}}]})");
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(other.value().entries.size(), 1u);
+  EXPECT_EQ(other.value().entries[0].attributes, (Attributes{{"a", "3"}, {"z", "1"}}));
 }
 
 // ---- BatchWriteItem ----------------------------------------------------------------

@@ -142,7 +142,7 @@ class FakeIndex {
       for (const Item& item : shard) {
         Severity sev;
         if (!ParseSeverityName(item.severity, &sev)) continue;
-        if (Matches(filter, item.ms(), sev, item.message)) all.push_back(item);
+        if (Matches(filter, item.ms(), sev, item.message, {})) all.push_back(item);
       }
     }
     std::stable_sort(all.begin(), all.end(), [](const Item& a, const Item& b) {

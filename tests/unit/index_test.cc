@@ -497,7 +497,7 @@ std::vector<std::string> BruteForce(const Corpus& corpus, const Filter& filter, 
   std::vector<size_t> hits;
   for (size_t i = 0; i < corpus.size(); ++i) {
     const LogEntry& e = corpus[i];
-    if (Matches(filter, e.timestamp_ms, e.severity, e.message)) hits.push_back(i);
+    if (Matches(filter, e.timestamp_ms, e.severity, e.message, e.attributes)) hits.push_back(i);
   }
   std::stable_sort(hits.begin(), hits.end(), [&](size_t a, size_t b) {
     return corpus[a].timestamp_ms < corpus[b].timestamp_ms;
@@ -554,7 +554,7 @@ using Counts = std::vector<std::array<int64_t, kSeverityCount>>;
 Counts BruteForceStats(const Corpus& corpus, const Filter& f, int64_t step) {
   Counts counts(static_cast<size_t>(StatsBucketCount(f.from_ms, f.to_ms, step)));
   for (const LogEntry& e : corpus) {
-    if (!Matches(f, e.timestamp_ms, e.severity, e.message)) continue;
+    if (!Matches(f, e.timestamp_ms, e.severity, e.message, e.attributes)) continue;
     ++counts[static_cast<size_t>(FloorDiv(e.timestamp_ms, step) - FloorDiv(f.from_ms, step))]
             [static_cast<size_t>(e.severity)];
   }

@@ -133,9 +133,28 @@ TEST(IngestBatch, NdjsonWithoutTrailingNewlineAndWithCrlf) {
   EXPECT_EQ(crlf[2].message, "c");
   // Line numbers count CRLF lines like LF ones.
   EXPECT_EQ(
-      Error(Entry("info", "a") + "\r\n\r\n" + Entry("debug", "b") + "\r\n", BodyForm::kNdjson),
-      "Line 3 (entry 1): Field 'severity' must be one of: info, warning, error (any letter "
-      "case).");
+      Error(Entry("info", "a") + "\r\n\r\n" + Entry("verbose", "b") + "\r\n", BodyForm::kNdjson),
+      "Line 3 (entry 1): Field 'severity' must be one of: trace, debug, info, warning, error, "
+      "fatal (any letter case).");
+}
+
+TEST(IngestBatch, SixSeveritiesAndAttributes) {
+  std::vector<BatchEntry> entries = Parse(
+      "[" + Entry("TRACE", "t") + "," + Entry("debug", "d") + "," + Entry("Fatal", "f") + "," +
+          R"({"severity":"info","message":"a","attributes":{"service":{"name":"x"},"n":2}})" + "]",
+      BodyForm::kArray);
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0].severity, Severity::kTrace);
+  EXPECT_EQ(entries[1].severity, Severity::kDebug);
+  EXPECT_EQ(entries[2].severity, Severity::kFatal);
+  EXPECT_TRUE(entries[0].attributes.empty());
+  EXPECT_EQ(entries[3].attributes, (Attributes{{"n", "2"}, {"service.name", "x"}}));
+  EXPECT_EQ(Error(R"({"severity":"info","message":"a","attributes":{"k":"v","k":"w"}})",
+                  BodyForm::kNdjson),
+            "Line 1 (entry 0): Field 'attributes': Attribute 'k' is given more than once; give "
+            "each key once.");
+  EXPECT_EQ(Error(R"([{"severity":"info","message":"a","attributes":1}])", BodyForm::kArray),
+            "Entry 0: Field 'attributes' must be an object, not a number.");
 }
 
 TEST(IngestBatch, TheLimitIsAcceptedAndOneMoreIsNot) {
@@ -202,9 +221,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadBatch{BodyForm::kNdjson, kOk + "\n" + Entry("info", "\xFF") + "\n",
                  "Line 2 (entry 1): The line is not valid UTF-8."},
         BadBatch{BodyForm::kArray,
-                 "[" + kOk + "," + kOk + "," + kOk + "," + Entry("debug", "x") + "]",
-                 "Entry 3: Field 'severity' must be one of: info, warning, error (any letter "
-                 "case)."},
+                 "[" + kOk + "," + kOk + "," + kOk + "," + Entry("warn", "x") + "]",
+                 "Entry 3: Field 'severity' must be one of: trace, debug, info, warning, error, "
+                 "fatal (any letter case)."},
         BadBatch{BodyForm::kNdjson, "\n" + kOk + "\n\n" + kOk + "\n" + Entry("info", " ") + "\n",
                  "Line 5 (entry 2): Field 'message' must not be empty."},
         BadBatch{BodyForm::kArray, R"([{"severity":"info","severity":"error","message":"x"}])",
@@ -227,7 +246,9 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 // Every rule of a single entry holds for each entry of a batch, with the very
-// sentence ParseIngestRequest gives (one validator: core/ingest_entry.h).
+// sentence ParseIngestRequest gives (one validator: core/ingest_entry.h), but
+// the severities: a batch takes six, a single body the original three (their
+// sentences are checked above).
 TEST(IngestBatch, EntriesAreValidatedAsSingleBodiesAre) {
   const std::vector<std::string> objects = {
       "{}",
@@ -238,8 +259,6 @@ TEST(IngestBatch, EntriesAreValidatedAsSingleBodiesAre) {
       R"({"severity":"info","message":{}})",
       R"({"severity":"info","message":true})",
       R"({"severity":"info","message":null})",
-      R"({"severity":"debug","message":"x"})",
-      R"({"severity":" info","message":"x"})",
       R"({"severity":"info","message":" \t\n "})",
       "{\"severity\":\"info\",\"message\":\"\xE3\x80\x80\"}",
       R"({"severity":"info","message":"x","message":"y"})",

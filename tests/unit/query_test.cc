@@ -533,32 +533,32 @@ class RejectsSearch : public ::testing::TestWithParam<BadParams> {};
 TEST_P(RejectsSearch, WithItsSentence) { EXPECT_EQ(SearchError(GetParam().raw), GetParam().error); }
 
 const char kSeverityHelp[] =
-    "one or more of info, warning, error, comma-separated (any letter case).";
+    "one or more of trace, debug, info, warning, error, fatal, comma-separated (any letter case).";
 
 INSTANTIATE_TEST_SUITE_P(
     EveryRule, RejectsSearch,
     ::testing::Values(
         BadParams{"foo=1",
-                  "Unknown parameter 'foo': GET /logs takes q, severity, from, to, "
-                  "limit, order and cursor."},
+                  "Unknown parameter 'foo': GET /logs takes q, severity, severity>=, from, to, "
+                  "limit, order, cursor and attr.<key>."},
         BadParams{"Q=x",
-                  "Unknown parameter 'Q': GET /logs takes q, severity, from, to, limit, "
-                  "order and cursor."},
+                  "Unknown parameter 'Q': GET /logs takes q, severity, severity>=, from, to, "
+                  "limit, order, cursor and attr.<key>."},
         BadParams{"step=1h",
-                  "Unknown parameter 'step': GET /logs takes q, severity, from, to, "
-                  "limit, order and cursor."},
-        BadParams{"attr.service.name=checkout",
-                  "Unknown parameter 'attr.service.name': GET /logs takes q, severity, from, "
-                  "to, limit, order and cursor."},
-        BadParams{"severity%3E=warning",
-                  "Unknown parameter 'severity>': GET /logs takes q, severity, from, to, limit, "
-                  "order and cursor."},
+                  "Unknown parameter 'step': GET /logs takes q, severity, severity>=, from, to, "
+                  "limit, order, cursor and attr.<key>."},
+        BadParams{"Attr.service.name=checkout",
+                  "Unknown parameter 'Attr.service.name': GET /logs takes q, severity, "
+                  "severity>=, from, to, limit, order, cursor and attr.<key>."},
+        BadParams{"severity%3C=warning",
+                  "Unknown parameter 'severity<': GET /logs takes q, severity, severity>=, from, "
+                  "to, limit, order, cursor and attr.<key>."},
         BadParams{"q=a&q=b",
                   "Parameter 'q' is given more than once: give it once (severity "
-                  "takes a comma-separated list)."},
+                  "takes a comma-separated list; attr.<key> may repeat)."},
         BadParams{"severity=error&severity=info",
                   "Parameter 'severity' is given more than once: give it once (severity takes "
-                  "a comma-separated list)."},
+                  "a comma-separated list; attr.<key> may repeat)."},
         BadParams{"q=", "Parameter 'q' is empty: give one or more words to search for."},
         BadParams{"q", "Parameter 'q' is empty: give one or more words to search for."},
         BadParams{"q=%22a",
@@ -566,9 +566,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "phrase is written \"connection timeout\"."},
         BadParams{"q=%FF", "Parameter 'q' is not valid UTF-8."},
         BadParams{"q=%", "Parameter 'q' has an invalid percent-escape '%': write a '%' as %25."},
-        BadParams{"severity=debug", std::string("Parameter 'severity' has 'debug', which is not "
-                                                "a severity: give ") +
-                                        kSeverityHelp},
+        BadParams{"severity=verbose",
+                  std::string("Parameter 'severity' has 'verbose', which is not "
+                              "a severity: give ") +
+                      kSeverityHelp},
         BadParams{"severity=error,warn",
                   std::string("Parameter 'severity' has 'warn', which is not a severity: give ") +
                       kSeverityHelp},
@@ -611,7 +612,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(SearchParams, ErrorsEchoAtMost40Characters) {
   EXPECT_EQ(SearchError(std::string(100, 'x') + "=1"),
             "Unknown parameter '" + std::string(40, 'x') +
-                "...': GET /logs takes q, severity, from, to, limit, order and cursor.");
+                "...': GET /logs takes q, severity, severity>=, from, to, limit, order, cursor and "
+                "attr.<key>.");
 }
 
 // ---- GET /logs/stats parameters -------------------------------------------------
@@ -671,9 +673,9 @@ TEST(StatsParams, ExplicitSteps) {
             "give a larger step or a shorter range.");
   EXPECT_EQ(ParseStatsParams("step=0s", kNow).status().message(),
             "Parameter 'step' is '0s': a step is at least one second (1s).");
-  EXPECT_EQ(
-      ParseStatsParams("limit=5", kNow).status().message(),
-      "Unknown parameter 'limit': GET /logs/stats takes q, severity, from, to, cursor and step.");
+  EXPECT_EQ(ParseStatsParams("limit=5", kNow).status().message(),
+            "Unknown parameter 'limit': GET /logs/stats takes q, severity, severity>=, from, to, "
+            "cursor, step and attr.<key>.");
   EXPECT_EQ(ParseStatsParams("from=1h&to=2h", kNow).status().message(),
             "Parameter 'from' (2026-11-30T23:00:00.000Z) is after 'to' "
             "(2026-11-30T22:00:00.000Z): 'from' is the first instant of the range, 'to' the "
@@ -702,17 +704,76 @@ TEST(Filter, SeveritySetsAndMatching) {
   EXPECT_TRUE(all.Contains(Severity::kInfo));
   EXPECT_TRUE(all.Contains(Severity::kWarning));
   EXPECT_TRUE(all.Contains(Severity::kError));
-  EXPECT_EQ(all.bits(), 0b111u);
+  EXPECT_TRUE(all.Contains(Severity::kTrace));
+  EXPECT_TRUE(all.Contains(Severity::kDebug));
+  EXPECT_TRUE(all.Contains(Severity::kFatal));
+  EXPECT_EQ(all.bits(), 0b111111u);
   EXPECT_TRUE(SeveritySet().empty());
 
   Filter f = Search("severity=error&from=100&to=200&q=timeout").filter;
-  EXPECT_TRUE(Matches(f, 100, Severity::kError, "Timeout!"));
-  EXPECT_TRUE(Matches(f, 199, Severity::kError, "Timeout!"));
-  EXPECT_FALSE(Matches(f, 200, Severity::kError, "Timeout!"));  // `to` is exclusive
-  EXPECT_FALSE(Matches(f, 99, Severity::kError, "Timeout!"));
-  EXPECT_FALSE(Matches(f, 150, Severity::kInfo, "Timeout!"));
-  EXPECT_FALSE(Matches(f, 150, Severity::kError, "time out"));
-  EXPECT_TRUE(Matches(Filter{}, 0, Severity::kInfo, ""));
+  EXPECT_TRUE(Matches(f, 100, Severity::kError, "Timeout!", {}));
+  EXPECT_TRUE(Matches(f, 199, Severity::kError, "Timeout!", {}));
+  EXPECT_FALSE(Matches(f, 200, Severity::kError, "Timeout!", {}));  // `to` is exclusive
+  EXPECT_FALSE(Matches(f, 99, Severity::kError, "Timeout!", {}));
+  EXPECT_FALSE(Matches(f, 150, Severity::kInfo, "Timeout!", {}));
+  EXPECT_FALSE(Matches(f, 150, Severity::kError, "time out", {}));
+  EXPECT_TRUE(Matches(Filter{}, 0, Severity::kInfo, "", {}));
+}
+
+SeveritySet Set(std::initializer_list<Severity> list) {
+  SeveritySet s;
+  for (Severity v : list) s.Add(v);
+  return s;
+}
+
+TEST(Filter, MinimumSeverity) {
+  using S = Severity;
+  EXPECT_EQ(Search("severity>=warning").filter.severities,
+            Set({S::kWarning, S::kError, S::kFatal}));
+  EXPECT_EQ(Search("severity%3E=Debug").filter.severities,
+            Set({S::kDebug, S::kInfo, S::kWarning, S::kError, S::kFatal}));
+  EXPECT_EQ(Search("severity>=fatal").filter.severities, Set({S::kFatal}));
+  EXPECT_EQ(Search("severity>=trace").filter.severities, SeveritySet::All());
+  // With `severity`, both apply; nothing left is an empty result, not an error.
+  EXPECT_EQ(Search("severity>=error&severity=info,fatal").filter.severities, Set({S::kFatal}));
+  EXPECT_TRUE(Search("severity>=error&severity=info").filter.severities.empty());
+  EXPECT_EQ(Stats("severity>=error").filter.severities, Set({S::kError, S::kFatal}));
+  EXPECT_EQ(SearchError("severity>=loud"),
+            "Parameter 'severity>=' has 'loud', which is not a severity: give one of trace, "
+            "debug, info, warning, error, fatal (any letter case): entries that grave or graver "
+            "match.");
+  EXPECT_NE(SearchError("severity>=warning&severity>=error").find("more than once"),
+            std::string::npos);
+}
+
+TEST(Filter, AttributeFilters) {
+  Filter f = Search("attr.service.name=checkout&attr.http.status=500&attr.empty=").filter;
+  ASSERT_EQ(f.attributes.size(), 3u);
+  EXPECT_EQ(f.attributes[0], (Attribute{"service.name", "checkout"}));
+  EXPECT_EQ(f.attributes[1], (Attribute{"http.status", "500"}));
+  EXPECT_EQ(f.attributes[2], (Attribute{"empty", ""}));
+  Attributes has = {{"empty", ""}, {"http.status", "500"}, {"service.name", "checkout"}};
+  EXPECT_TRUE(Matches(f, 1, Severity::kInfo, "m", has));
+  Attributes other = {{"empty", ""}, {"http.status", "500"}, {"service.name", "Checkout"}};
+  EXPECT_FALSE(Matches(f, 1, Severity::kInfo, "m", other));  // values are case-sensitive
+  EXPECT_FALSE(Matches(f, 1, Severity::kInfo, "m", {{"service.name", "checkout"}}));
+  EXPECT_FALSE(Matches(f, 1, Severity::kInfo, "m", {}));
+  // The same key twice: both must hold, so only equal values can match.
+  Filter twice = Search("attr.a=1&attr.a=2").filter;
+  EXPECT_FALSE(Matches(twice, 1, Severity::kInfo, "m", {{"a", "1"}}));
+  // Percent-decoded, names too: attr.k%20y is the key "k y".
+  EXPECT_EQ(Search("attr.k%20y=v%2Bw").filter.attributes[0], (Attribute{"k y", "v+w"}));
+  EXPECT_EQ(Stats("attr.a=b").filter.attributes.size(), 1u);
+
+  EXPECT_NE(SearchError("attr.=x").find("key is empty"), std::string::npos);
+  EXPECT_NE(SearchError("attr." + std::string(129, 'k') + "=x").find("128"), std::string::npos);
+  EXPECT_NE(SearchError("attr.a%01=x").find("control character"), std::string::npos);
+  std::string nine;
+  for (int i = 0; i < 9; ++i) nine += "attr.k" + std::to_string(i) + "=v&";
+  EXPECT_NE(SearchError(nine).find("More than 8 attr.<key> parameters"), std::string::npos);
+  EXPECT_NE(SearchError("attr.a=" + std::string(1100, 'v')).find("1024 bytes"), std::string::npos);
+  EXPECT_NE(SearchError("cursor=abc&attr.a=b").find("cannot be given with 'cursor'"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -84,6 +84,32 @@ TEST(EntryCodec, EntryRoundTrips) {
   EXPECT_FALSE(DecodeEntry(key, std::string("\2\7x", 3)).ok());  // no such severity
 }
 
+TEST(EntryCodec, AttributesAndTheNewSeveritiesRoundTrip) {
+  LogEntry e = MakeEntry(1706356800000, "with attributes", Severity::kFatal);
+  e.attributes = {{"empty", ""}, {"service.name", "checkout"}, {"z", std::string("a\0b", 3)}};
+  const std::string key = EncodeTimeKey({e.timestamp_ms, 9});
+  const std::string bytes = EncodeEntry(e);
+  EXPECT_EQ(bytes[0], '\3');  // format 3: only entries with attributes
+  auto back = DecodeEntry(key, bytes);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back.value().severity, Severity::kFatal);
+  EXPECT_EQ(back.value().message, e.message);
+  EXPECT_EQ(back.value().attributes, e.attributes);
+  // Cut anywhere, or lengthened, it is corrupt rather than another entry.
+  for (size_t n = 1; n < bytes.size(); ++n) {
+    EXPECT_FALSE(DecodeEntry(key, bytes.substr(0, n)).ok()) << n;
+  }
+  EXPECT_FALSE(DecodeEntry(key, bytes + "x").ok());
+  for (Severity s : kSeveritiesByRank) {
+    LogEntry plain = MakeEntry(1, "m", s);
+    EXPECT_EQ(EncodeEntry(plain)[0], '\2');
+    auto p = DecodeEntry(EncodeTimeKey({1, 1}), EncodeEntry(plain));
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p.value().severity, s);
+    EXPECT_TRUE(p.value().attributes.empty());
+  }
+}
+
 // ---- ids -------------------------------------------------------------------------
 
 IdCodec TestCodec(uint8_t seed) {
