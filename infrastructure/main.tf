@@ -153,13 +153,26 @@ resource "aws_iam_role" "read_recent" {
 
 data "aws_iam_policy_document" "ingest" {
   # PutItem for one entry and for an Idempotency-Key's record, BatchWriteItem
-  # for batches and the shippers' formats, Query (on the table, by logId) to
-  # read an Idempotency-Key's record back.
+  # for batches and the shippers' formats.
   statement {
     sid       = "PutLogEntries"
     effect    = "Allow"
-    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"]
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.logs.arn]
+  }
+
+  # Query (by logId) to read an Idempotency-Key's record back: only those
+  # items ("once#..."), so the ingest function cannot read the entries.
+  statement {
+    sid       = "ReadIdempotencyRecords"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query"]
+    resources = [aws_dynamodb_table.logs.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["once#*"]
+    }
   }
 
   statement {

@@ -53,6 +53,14 @@ using Attributes = std::vector<Attribute>;
 inline constexpr size_t kMaxAttributes = 64;
 inline constexpr size_t kMaxAttributeKeyBytes = 128;
 inline constexpr size_t kMaxAttributeValueBytes = 8192;
+// An entry's attributes, keys and values together: with a shipped message
+// (64 KiB) an entry stays well inside a DynamoDB item (400 KB).
+inline constexpr size_t kMaxAttributeBytes = 64 * 1024;
+// What one ingest request's entries may take once parsed (messages and
+// attributes): attributes a resource (OTLP) or a stream (Loki) gives each of
+// its records are copied into every one, so a small body could otherwise
+// become gigabytes in memory. Past it the request is refused.
+inline constexpr size_t kMaxRequestEntryBytes = 64 * 1024 * 1024;
 
 struct LogEntry {
   std::string log_id;    // UUID v4, lower-case, 36 characters with dashes
@@ -63,6 +71,13 @@ struct LogEntry {
   std::string message;
   Attributes attributes = {};
 };
+
+// The bytes an entry's message and attributes take, roughly (kMaxRequestEntryBytes).
+inline size_t EntryBytes(const LogEntry& e) {
+  size_t n = 64 + e.message.size();
+  for (const Attribute& a : e.attributes) n += 32 + a.key.size() + a.value.size();
+  return n;
+}
 
 // The message limit of POST /logs (one entry or a batch), in Unicode code
 // points (not bytes).

@@ -127,11 +127,16 @@ class LogStore {
   // AppendBatch, at most once per key within kIdempotencyWindowMs (and across
   // restarts): a second call with the same key and fingerprint stores
   // nothing and reports the first call's ids and timestamps (kReplayed);
-  // with another fingerprint, kOtherRequest. The key's record is durable
-  // with the entries (the embedded store: the same atomic write). A failed
-  // call leaves the key free to be used again; for a remote store, one whose
-  // entries were partly written may be repeated with the same key, which
-  // writes the same ids again (never a second copy).
+  // with another fingerprint (or, for the same body, another number of
+  // entries), kOtherRequest. The key's record is durable with the entries.
+  // The embedded store writes both in one atomic write: a failed call leaves
+  // the key free, and a second call while the first is queued is
+  // kInProgress. A remote store (DynamoDB) writes the record, with the ids it
+  // chose, before the entries: a call whose entries were partly written may
+  // be repeated with the same key and body, which writes the same ids again
+  // (never a second copy), and a concurrent second call does the same (it is
+  // kReplayed once the entries are all written); the key stays bound to that
+  // body for the window even if every write failed.
   virtual void AppendOnce(IdempotentWrite once, std::vector<LogEntry> entries,
                           OnceCallback done) = 0;
 

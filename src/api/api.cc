@@ -64,7 +64,8 @@ Response Preflight(std::string allow) {
   Response r;
   r.status = 204;
   r.headers.push_back({"Access-Control-Allow-Methods", allow});
-  r.headers.push_back({"Access-Control-Allow-Headers", "Content-Type, Authorization"});
+  r.headers.push_back({"Access-Control-Allow-Headers",
+                       "Content-Type, Authorization, Content-Encoding, Idempotency-Key"});
   r.headers.push_back({"Access-Control-Max-Age", "86400"});
   r.headers.push_back({"Allow", std::move(allow)});
   return r;
@@ -97,16 +98,17 @@ PathKind PathKindOf(std::string_view path) {
   if (path == "/logs") return PathKind::kLogs;
   if (path == "/logs/stats") return PathKind::kStats;  // not an id: ids are UUIDs
   if (path == "/healthz") return PathKind::kHealth;
+  // Before /logs/{logId}: an index may be named "logs" (/logs/_bulk).
+  if (path == kBulkSuffix ||
+      (path.ends_with(kBulkSuffix) && path.find('/', 1) == path.size() - kBulkSuffix.size())) {
+    return PathKind::kEsBulk;  // "/_bulk" or "/{index}/_bulk" (index: one segment)
+  }
   if (path.size() > kLogsPrefix.size() && path.substr(0, kLogsPrefix.size()) == kLogsPrefix &&
       path.find('/', kLogsPrefix.size()) == std::string_view::npos) {
     return PathKind::kLogEntry;
   }
   if (path == "/v1/logs") return PathKind::kOtlpLogs;
   if (path == "/loki/api/v1/push") return PathKind::kLokiPush;
-  if (path == kBulkSuffix ||
-      (path.ends_with(kBulkSuffix) && path.find('/', 1) == path.size() - kBulkSuffix.size())) {
-    return PathKind::kEsBulk;  // "/_bulk" or "/{index}/_bulk" (index: one segment)
-  }
   if (path == "/" || path.starts_with("/_")) return PathKind::kEsProbe;
   return PathKind::kNone;
 }
@@ -246,10 +248,10 @@ constexpr size_t kMaxIdempotencyKeyBytes = 255;
 // The request's Idempotency-Key (draft-ietf-httpapi-idempotency-key-header:
 // a string, quoted or not) as the store's IdempotentWrite: the key names the
 // write with the route, so one key on two routes is two writes; the
-// fingerprint is the request as sent (method, target, the headers that
-// change its meaning, the body before decoding). nullopt without the header;
-// a 400 response for a malformed one.
-Result<std::optional<IdempotentWrite>> IdempotencyOf(const Request& req) {
+// fingerprint is what the request asks (method, target, media type, the body
+// with its Content-Encoding undone: a retry may compress it anew). nullopt
+// without the header; kInvalidArgument for a malformed one.
+Result<std::optional<IdempotentWrite>> IdempotencyOf(const Request& req, std::string_view body) {
   std::optional<std::string_view> header = req.headers.Get("Idempotency-Key");
   if (!header) return std::optional<IdempotentWrite>();
   std::string_view key = *header;
@@ -263,10 +265,9 @@ Result<std::optional<IdempotentWrite>> IdempotencyOf(const Request& req) {
         "Header Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID, say), "
         "optionally in double quotes.");
   }
-  return std::optional<IdempotentWrite>(
-      IdempotentWrite{Digest({"logsvc.idempotency.v1", req.path(), key}),
-                      Digest({req.method, req.target, req.headers.Get("Content-Type").value_or(""),
-                              req.headers.Get("Content-Encoding").value_or(""), req.body})});
+  return std::optional<IdempotentWrite>(IdempotentWrite{
+      Digest({"logsvc.idempotency.v1", req.path(), key}),
+      Digest({req.method, req.target, req.headers.Get("Content-Type").value_or(""), body})});
 }
 
 }  // namespace
@@ -333,7 +334,7 @@ void Api::IngestFormat(const Request& req, IngestFormatKind kind, std::string_vi
                             : ParseEsBulkRequest(req, BulkIndex(req.path()), body, limits, now);
   if (parsed.refused) return done(WithCors(std::move(*parsed.refused), cors));
   if (parsed.entries.empty()) return done(WithCors(parsed.created({}), cors));
-  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req);
+  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req, body);
   if (!once.ok()) return done(WithCors(ErrorResponse(400, once.status().message()), cors));
   Store(
       std::move(once).value(), std::move(parsed.entries), cors, std::move(done),
@@ -351,7 +352,7 @@ void Api::Ingest(const Request& req, std::string_view cors, Done done) {
   if (form != BodyForm::kSingle) return IngestBatch(req, body, form, cors, std::move(done));
   auto parsed = ParseIngestRequest(body);
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
-  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req);
+  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req, body);
   if (!once.ok()) return done(WithCors(ErrorResponse(400, once.status().message()), cors));
 
   std::vector<LogEntry> entry;
@@ -377,7 +378,7 @@ void Api::IngestBatch(const Request& req, std::string_view body, BodyForm form,
                       std::string_view cors, Done done) {
   auto parsed = ParseIngestBatch(body, form, NowUnixMillis());
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
-  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req);
+  Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req, body);
   if (!once.ok()) return done(WithCors(ErrorResponse(400, once.status().message()), cors));
   std::vector<LogEntry> entries;
   entries.reserve(parsed.value().size());

@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "core/attributes.h"
+
 namespace logsvc::api {
 namespace {
 
@@ -145,9 +147,13 @@ Result<CursorState> DecodeCursor(std::string_view text, CursorKind kind) {
       (!r.Int(1, &attribute_count) || attribute_count > kMaxAttributeFilters)) {
     return Invalid();
   }
+  size_t attribute_bytes = 0;
   for (uint64_t i = 0; i < attribute_count; ++i) {
     std::string_view key, value;
-    if (!r.Bytes(&key) || !r.Bytes(&value)) return Invalid();
+    // What attr.<key> could have asked for (core/query.h), no more.
+    if (!r.Bytes(&key) || !r.Bytes(&value) || !AttributeKeyProblem(key).empty()) return Invalid();
+    attribute_bytes += key.size() + value.size();
+    if (attribute_bytes > kMaxAttributeFilterBytes) return Invalid();
     s.filter.attributes.push_back(Attribute{std::string(key), std::string(value)});
   }
   if (!r.done()) return Invalid();

@@ -5,7 +5,9 @@
 // store), so every format is as durable and as bounded as POST /logs.
 //
 //   request ──> Api::Route ──> DecodeContent (gzip, zstd) ──> ParseXxx (below)
-//           ──> LogStore::AppendBatch ──> ParsedIngest::created / failed ──> response
+//           ──> Api::Store: LogStore::AppendOnce (with an Idempotency-Key), else
+//               Append (one entry) or AppendBatch ──> ParsedIngest::created / failed
+//           ──> response
 //
 // The parse functions are pure (no I/O; "now" is passed in) and thread-safe.
 #ifndef LOGSVC_API_INGEST_FORMAT_H_

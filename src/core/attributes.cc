@@ -129,6 +129,13 @@ Result<Attributes> AttributeBuilder::Finish() {
     return Status::InvalidArgument("An entry has " + Limit(out.size()) +
                                    " attributes; send at most " + Limit(kMaxAttributes) + ".");
   }
+  size_t bytes = 0;
+  for (const Attribute& a : out) bytes += a.key.size() + a.value.size();
+  if (bytes > kMaxAttributeBytes) {
+    return Status::InvalidArgument("An entry's attributes have " + Limit(bytes) +
+                                   " bytes of keys and values; send at most " +
+                                   Limit(kMaxAttributeBytes) + ".");
+  }
   return out;
 }
 

@@ -9,7 +9,8 @@
 //   - a key is 1..kMaxAttributeKeyBytes bytes of UTF-8 with no control
 //     characters (U+0000..U+001F, U+007F);
 //   - a value is 0..kMaxAttributeValueBytes bytes of UTF-8;
-//   - an entry has at most kMaxAttributes of them, each key once;
+//   - an entry has at most kMaxAttributes of them, each key once, and at most
+//     kMaxAttributeBytes of keys and values together;
 //   - nested JSON objects are flattened to dotted keys ({"http":{"status":
 //     500}} is http.status=500); numbers and booleans are kept as their JSON
 //     text, arrays as their JSON text (minified), and null values are left out.

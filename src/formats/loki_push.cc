@@ -62,7 +62,8 @@ Severity LevelOf(const std::vector<Label>& metadata, const std::vector<Label>& l
 
 // Appends the entry of one line; `ms` is its time, already converted.
 Status AddLine(const Stream& stream, size_t line_index, int64_t ms, std::string_view line,
-               const std::vector<Label>& metadata, int64_t now_ms, std::vector<LogEntry>* out) {
+               const std::vector<Label>& metadata, int64_t now_ms, std::vector<LogEntry>* out,
+               size_t* bytes) {
   if (ms > now_ms + kMaxTimestampAheadMs) {
     return Status::InvalidArgument(Where(stream, line_index) +
                                    "the timestamp is more than 10 minutes in the future; send "
@@ -90,6 +91,14 @@ Status AddLine(const Stream& stream, size_t line_index, int64_t ms, std::string_
   }
   out->push_back(LogEntry{
       {}, ms, LevelOf(metadata, stream.labels), std::string(line), std::move(attrs).value()});
+  // A stream's labels are copied into each of its lines: bounded per request.
+  *bytes += EntryBytes(out->back());
+  if (*bytes > kMaxRequestEntryBytes) {
+    return Status::InvalidArgument("The push's lines take more than " +
+                                   Count(kMaxRequestEntryBytes >> 20) +
+                                   " MiB once their stream's labels are given to each: send fewer "
+                                   "lines a push.");
+  }
   return Status::Ok();
 }
 
@@ -141,7 +150,7 @@ Result<int64_t> NanosToMillis(simdjson::dom::element value) {
 }
 
 Status ParseJsonStream(simdjson::dom::element value, size_t index, int64_t now_ms, size_t* lines,
-                       std::vector<LogEntry>* out) {
+                       std::vector<LogEntry>* out, size_t* bytes) {
   const std::string where = "Stream " + Count(index);
   simdjson::dom::object object;
   if (value.get(object) != simdjson::SUCCESS) {
@@ -198,7 +207,8 @@ Status ParseJsonStream(simdjson::dom::element value, size_t index, int64_t now_m
         return Status::InvalidArgument(Where(stream, line_index) + s.message());
       }
     }
-    if (Status s = AddLine(stream, line_index, ms.value(), line, metadata, now_ms, out); !s.ok()) {
+    if (Status s = AddLine(stream, line_index, ms.value(), line, metadata, now_ms, out, bytes);
+        !s.ok()) {
       return s;
     }
     ++line_index;
@@ -370,7 +380,7 @@ Result<int64_t> TimestampMillis(int64_t seconds, int64_t nanos, int64_t now_ms) 
 }
 
 Status DecodeStream(std::string_view bytes, size_t index, int64_t now_ms, size_t* lines,
-                    std::vector<LogEntry>* out) {
+                    std::vector<LogEntry>* out, size_t* out_bytes) {
   // First the labels (protobuf allows any field order), then the entries.
   std::string_view labels_text;
   bool has_labels = false;
@@ -416,7 +426,8 @@ Status DecodeStream(std::string_view bytes, size_t index, int64_t now_ms, size_t
     if (Status s = DecodeEntry(entry_bytes, stream, line_index, &entry); !s.ok()) return s;
     Result<int64_t> ms = TimestampMillis(entry.seconds, entry.nanos, now_ms);
     if (!ms.ok()) return Status::InvalidArgument(Where(stream, line_index) + ms.status().message());
-    if (Status s = AddLine(stream, line_index, ms.value(), entry.line, entry.metadata, now_ms, out);
+    if (Status s = AddLine(stream, line_index, ms.value(), entry.line, entry.metadata, now_ms, out,
+                           out_bytes);
         !s.ok()) {
       return s;
     }
@@ -528,9 +539,10 @@ Result<std::vector<LogEntry>> ParseLokiJson(std::string_view body, int64_t now_m
                                    std::string(ingest::JsonTypeName(streams_element.type())) + ".");
   }
   std::vector<LogEntry> out;
-  size_t lines = 0, index = 0;
+  size_t lines = 0, index = 0, bytes = 0;
   for (simdjson::dom::element stream : streams) {
-    if (Status s = ParseJsonStream(stream, index++, now_ms, &lines, &out); !s.ok()) return s;
+    if (Status s = ParseJsonStream(stream, index++, now_ms, &lines, &out, &bytes); !s.ok())
+      return s;
   }
   return out;
 }
@@ -538,7 +550,7 @@ Result<std::vector<LogEntry>> ParseLokiJson(std::string_view body, int64_t now_m
 Result<std::vector<LogEntry>> ParseLokiProtobuf(std::string_view message, int64_t now_ms) {
   std::vector<LogEntry> out;
   WireReader r(message);
-  size_t lines = 0, index = 0;
+  size_t lines = 0, index = 0, bytes = 0;
   while (!r.done()) {
     uint32_t field = 0, type = 0;
     if (!r.Tag(&field, &type)) return Malformed("a truncated or malformed field");
@@ -550,7 +562,7 @@ Result<std::vector<LogEntry>> ParseLokiProtobuf(std::string_view message, int64_
     if (type != kLengthDelimited || !r.Bytes(&stream)) {
       return Malformed("stream " + Count(index) + " is truncated or of the wrong type");
     }
-    if (Status s = DecodeStream(stream, index++, now_ms, &lines, &out); !s.ok()) return s;
+    if (Status s = DecodeStream(stream, index++, now_ms, &lines, &out, &bytes); !s.ok()) return s;
   }
   return out;
 }

@@ -124,6 +124,13 @@ bool DecodeHex(std::string_view text, std::string* out) {
   return true;
 }
 
+Status TooLargeOnceParsed() {
+  return Status::InvalidArgument(
+      "The request's records take more than " + std::to_string(kMaxRequestEntryBytes >> 20) +
+      " MiB once their resource's and scope's attributes are given to each: send fewer records "
+      "a request.");
+}
+
 // A double as protobuf's JSON mapping writes it, unquoted: the shortest text
 // that reads back the same, or NaN, Infinity, -Infinity.
 std::string DoubleText(double d) {
@@ -375,7 +382,7 @@ Status TooManyRecords(size_t count) {
                                  " log records; send at most " + limit + " in one request.");
 }
 
-ExportedLogs ConvertRequest(const ExportRequest& request, int64_t now_ms) {
+Result<ExportedLogs> ConvertRequest(const ExportRequest& request, int64_t now_ms) {
   ExportedLogs out;
   size_t total = 0;
   for (const pb_logs::ResourceLogs& rl : request.resource_logs()) {
@@ -388,6 +395,7 @@ ExportedLogs ConvertRequest(const ExportRequest& request, int64_t now_ms) {
                             Num(k) + "]: " + why.message();
     }
   };
+  size_t bytes = 0;
   for (int i = 0; i < request.resource_logs_size(); ++i) {
     const pb_logs::ResourceLogs& rl = request.resource_logs(i);
     Result<Attributes> resource = [&]() -> Result<Attributes> {
@@ -397,6 +405,9 @@ ExportedLogs ConvertRequest(const ExportRequest& request, int64_t now_ms) {
     }();
     for (int j = 0; j < rl.scope_logs_size(); ++j) {
       const pb_logs::ScopeLogs& sl = rl.scope_logs(j);
+      // A scope without records costs nothing (its attributes are not even
+      // merged): an empty scope is two bytes of protobuf.
+      if (sl.log_records_size() == 0) continue;
       Result<Attributes> inherited =
           resource.ok() ? InheritedAttributes(resource.value(), sl.scope()) : resource.status();
       for (int k = 0; k < sl.log_records_size(); ++k) {
@@ -410,6 +421,8 @@ ExportedLogs ConvertRequest(const ExportRequest& request, int64_t now_ms) {
           reject(s, i, j, k);
           continue;
         }
+        bytes += EntryBytes(entry);
+        if (bytes > kMaxRequestEntryBytes) return TooLargeOnceParsed();
         out.entries.push_back(std::move(entry));
       }
     }

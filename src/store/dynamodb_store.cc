@@ -177,8 +177,8 @@ void DynamoDbStore::AppendBatch(std::vector<LogEntry> entries, BatchCallback don
 
 void DynamoDbStore::AppendOnce(IdempotentWrite once, std::vector<LogEntry> entries,
                                OnceCallback done) {
-  if (entries.empty() || once.fingerprint.size() != 32) {
-    return done(Status::Internal("AppendOnce takes entries and a 32-byte fingerprint"));
+  if (entries.empty() || entries.size() > kMaxBatchEntries || once.fingerprint.size() != 32) {
+    return done(Status::Internal("AppendOnce takes 1 to 10,000 entries and a 32-byte fingerprint"));
   }
   auto write = std::make_shared<OnceWrite>();
   write->item_id = dynamodb::OnceItemId(once.key);
@@ -235,19 +235,23 @@ void DynamoDbStore::PutOnce(std::shared_ptr<OnceWrite> write, dynamodb::OnceItem
   if (!Begin()) return write->done(Status::Unavailable(std::string(kClosed)));
   std::string body = dynamodb::PutOnceItemRequest(options_.table, write->item_id, item,
                                                   item.written_ms - kIdempotencyWindowMs);
-  client_->Call(
-      "PutItem", std::move(body),
-      [this, write, item = std::move(item)](Result<std::string> r) mutable {
-        Note(r.status());
-        if (r.ok()) {
-          WriteOnceEntries(write, item, OnceResult::Outcome::kStored);
-        } else if (r.status().message().find("ConditionalCheckFailed") != std::string::npos) {
-          LookUpOnce(write, 1);  // another request put it first: use its ids
-        } else {
-          write->done(AsStoreError(r.status()));
-        }
-        End();
-      });
+  client_->Call("PutItem", std::move(body),
+                [this, write, item = std::move(item)](Result<std::string> r) mutable {
+                  // Losing the race for a key is the condition doing its job, not a
+                  // failure worth a log line.
+                  const bool lost_race =
+                      !r.ok() &&
+                      r.status().message().find("ConditionalCheckFailed") != std::string::npos;
+                  if (!lost_race) Note(r.status());
+                  if (r.ok()) {
+                    WriteOnceEntries(write, item, OnceResult::Outcome::kStored);
+                  } else if (lost_race) {
+                    LookUpOnce(write, 1);  // another request put it first: use its ids
+                  } else {
+                    write->done(AsStoreError(r.status()));
+                  }
+                  End();
+                });
 }
 
 void DynamoDbStore::WriteOnceEntries(const std::shared_ptr<OnceWrite>& write,

@@ -819,49 +819,55 @@ void RocksDbStore::AppendOnceNow(IdempotentWrite once, std::vector<LogEntry> ent
       return done(OnceResult{OnceResult::Outcome::kInProgress, {}, {}});
     }
   }
-  const auto release = [this, key = once.key] {
+  // Frees the key once its write is reported (or was never queued), however
+  // this call ends.
+  auto release = std::shared_ptr<void>(nullptr, [this, key = once.key](void*) {
     util::MutexLock lock(&once_mu_);
     once_in_flight_.erase(key);
-  };
-  std::string value;
-  rocksdb::Status s;
+  });
+  // Decided under db_mu_, reported after it: callbacks never run under the lock.
+  std::optional<Result<OnceResult>> answer;
   {
     util::ReaderLock lock(&db_mu_);
-    if (!db_ || !ids_) {
-      release();
-      return done(Status::Unavailable("the store has no database open"));
-    }
-    s = db_->Get({}, handles_[0], OnceRecordKey(once.key), &value);
+    std::string value;
+    rocksdb::Status s = !db_ || !ids_ ? rocksdb::Status::Aborted()
+                                      : db_->Get({}, handles_[0], OnceRecordKey(once.key), &value);
     OnceRecord record;
-    if (s.ok() && DecodeOnceRecord(value, &record) &&
-        NowUnixMillis() - record.written_ms <= kIdempotencyWindowMs) {
-      release();
-      if (record.fingerprint != once.fingerprint) {
-        return done(OnceResult{OnceResult::Outcome::kOtherRequest, {}, {}});
+    if (!db_ || !ids_) {
+      answer = Status::Unavailable("the store has no database open");
+    } else if (!s.ok() && !s.IsNotFound()) {
+      answer = Unavailable(s);
+    } else if (s.ok() && DecodeOnceRecord(value, &record) &&
+               NowUnixMillis() - record.written_ms <= kIdempotencyWindowMs) {
+      // The same request parses to the same entries (a fingerprint is of the
+      // body), but a format's rules may depend on the clock (a record ten
+      // minutes ahead): another count is another request.
+      if (record.fingerprint != once.fingerprint || record.keys.size() != entries.size()) {
+        answer = OnceResult{OnceResult::Outcome::kOtherRequest, {}, {}};
+      } else {
+        OnceResult replay{OnceResult::Outcome::kReplayed, {}, {}};
+        const auto ids = ids_->EncodeMany(record.keys);
+        for (size_t i = 0; i < record.keys.size() && ids[i]; ++i) {
+          replay.ids.push_back(uuid::Format(*ids[i]));
+          replay.timestamps_ms.push_back(record.keys[i].timestamp_ms);
+        }
+        answer = replay.ids.size() == record.keys.size()
+                     ? Result<OnceResult>(std::move(replay))
+                     : Result<OnceResult>(
+                           Status::Internal("an idempotency record names a key without id"));
       }
-      OnceResult replay{OnceResult::Outcome::kReplayed, {}, {}};
-      const auto ids = ids_->EncodeMany(record.keys);
-      for (size_t i = 0; i < record.keys.size(); ++i) {
-        if (!ids[i]) return done(Status::Internal("an idempotency record names a key without id"));
-        replay.ids.push_back(uuid::Format(*ids[i]));
-        replay.timestamps_ms.push_back(record.keys[i].timestamp_ms);
-      }
-      return done(std::move(replay));
     }
   }
-  if (!s.ok() && !s.IsNotFound()) {
-    release();
-    return done(Unavailable(s));
-  }
+  if (answer) return done(std::move(*answer));
   std::vector<int64_t> timestamps;
   timestamps.reserve(entries.size());
   for (const LogEntry& e : entries) timestamps.push_back(e.timestamp_ms);
   const uint64_t first = Reserve(entries.size());
   QueueBatch(
       std::move(entries), first,
-      [release, timestamps = std::move(timestamps),
+      [release = std::move(release), timestamps = std::move(timestamps),
        done = std::move(done)](Result<std::vector<std::string>> ids) mutable {
-        release();
+        release.reset();  // the record is on disk (or nothing is): the key is free
         if (!ids.ok()) return done(ids.status());
         done(OnceResult{OnceResult::Outcome::kStored, std::move(ids).value(),
                         std::move(timestamps)});

@@ -255,8 +255,8 @@ class RocksDbStore final : public LogStore {
   RecentWindow window_ GUARDED_BY(window_mu_){kRecentLimit};
 
   // AppendOnce keys whose write is queued and not yet reported: a second
-  // call with one is kInProgress (its record is not on disk yet). Bounded by
-  // the queue's limit.
+  // call with one is kInProgress (its record is not on disk yet). One per
+  // AppendOnce call in progress (32 bytes each).
   util::Mutex once_mu_;
   std::set<std::string> once_in_flight_ GUARDED_BY(once_mu_);
 

@@ -411,7 +411,11 @@ test('IAM: no "*" in any action or resource, no Deny/Not* tricks (log streams of
     for (const st of blocks[0].statement ?? []) {
       const where = `aws_iam_policy_document.${name} statement ${st.sid ?? '(no sid)'}`;
       assert.equal(st.effect ?? 'Allow', 'Allow', `${where}: only Allow statements`);
+      // A condition only narrows a grant: the one there is, on the ingest
+      // function's Query, is checked by the ingest test below.
+      const narrowed = name === 'ingest' && st.sid === 'ReadIdempotencyRecords';
       for (const key of ['not_actions', 'not_resources', 'not_principals', 'condition']) {
+        if (key === 'condition' && narrowed) continue;
         assert.equal(st[key], undefined, `${where}: ${key} is not used here`);
       }
       for (const action of st.actions ?? []) assert.ok(!action.includes('*'), `${where}: wildcard action ${action}`);
@@ -443,6 +447,14 @@ test('IAM: ingest may BatchWriteItem, PutItem and Query on the table, and write 
     'logs:CreateLogStream on ${aws_cloudwatch_log_group.ingest.arn}:*',
     'logs:PutLogEvents on ${aws_cloudwatch_log_group.ingest.arn}:*',
   ], 'ingest policy: exactly these (action on resource) grants');
+  // Its Query reads Idempotency-Key records only (logId "once#..."), never entries.
+  const query = (dataSource('aws_iam_policy_document', 'ingest').statement ?? [])
+    .filter((st) => (st.actions ?? []).includes('dynamodb:Query'));
+  assert.equal(query.length, 1, 'one statement grants the ingest function Query');
+  assert.deepEqual(query[0].actions, ['dynamodb:Query'], 'Query in a statement of its own');
+  const condition = only(query[0].condition, 'ingest Query: its condition');
+  assert.deepEqual([condition.test, condition.variable, condition.values],
+    ['ForAllValues:StringLike', 'dynamodb:LeadingKeys', ['once#*']]);
 });
 
 test('IAM: read_recent may Query the table and TimestampIndex, write its own log streams; nothing else', () => {

@@ -156,6 +156,8 @@ TEST_F(ApiTest, RoutesMethodsAndPreflight) {
   ExpectStatus(Call("GET", "/v1/logs/x"), 404);
   // "/" is what Elasticsearch shippers ask before they send (api/ingest_format.h).
   EXPECT_EQ(Call("GET", "/").status, 200);
+  // An index may be named "logs": its bulk is not an entry's path.
+  EXPECT_EQ(Call("POST", "/logs/_bulk", "{\"create\":{}}\n{\"message\":\"m\"}\n").status, 200);
   ExpectStatus(Call("GET", "/logs/"), 404);
   ExpectStatus(Call("GET", "/logs/a/b"), 404);
   ExpectStatus(Call("GET", "/logs/00000000-0000-4000-8000-000000000000"), 404);

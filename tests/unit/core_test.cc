@@ -65,6 +65,16 @@ TEST(Attributes, LimitsAreRefusedNotCut) {
   EXPECT_TRUE(many.Finish().ok());
   for (int i = 0; i < 65; ++i) ASSERT_TRUE(many.Add("k" + std::to_string(i), "v").ok());
   EXPECT_EQ(many.Finish().status().message(), "An entry has 65 attributes; send at most 64.");
+  // At most 64 KiB of keys and values together: eight values of 8 KiB (and
+  // their keys) are too many.
+  AttributeBuilder big;
+  for (int i = 0; i < 7; ++i)
+    ASSERT_TRUE(big.Add("k" + std::to_string(i), std::string(8192, 'v')).ok());
+  EXPECT_TRUE(big.Finish().ok());
+  for (int i = 0; i < 8; ++i)
+    ASSERT_TRUE(big.Add("k" + std::to_string(i), std::string(8192, 'v')).ok());
+  EXPECT_EQ(big.Finish().status().message(),
+            "An entry's attributes have 65552 bytes of keys and values; send at most 65536.");
   // A body of a million keys is refused as they come, not held.
   AttributeBuilder flood;
   Status s;

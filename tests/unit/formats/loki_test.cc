@@ -181,6 +181,26 @@ TEST(LokiJson, TooManyAttributesIsRefused) {
                   "attributes");
 }
 
+// A stream's labels are copied into each of its lines: a small body whose
+// lines would take more than kMaxRequestEntryBytes once parsed is refused.
+TEST(LokiJson, LabelsGivenToEveryLineAreBoundedPerPush) {
+  auto body = [](size_t lines) {
+    std::string labels;
+    for (int i = 0; i < 7; ++i) {
+      labels += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\":\"" +
+                std::string(8000, 'v') + "\"";
+    }
+    std::string values;
+    for (size_t i = 0; i < lines; ++i) values += std::string(i ? "," : "") + R"(["1","x"])";
+    return R"({"streams":[{"stream":{)" + labels + R"(},"values":[)" + values + "]}]}";
+  };
+  // 56 KB of labels: 1,000 lines are 56 MB, 1,300 are past 64 MiB.
+  auto ok = ParseLokiJson(body(1000), kNow);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_LT(body(1300).size(), 80'000u);
+  ExpectJsonError(body(1300), "MiB once their stream's labels are given to each");
+}
+
 // ---- Prometheus labels ----
 
 TEST(PrometheusLabels, ParsesEscapesAndSpacing) {

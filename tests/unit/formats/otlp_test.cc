@@ -346,6 +346,22 @@ TEST(OtlpLimits, MoreThanABatchOfRecordsIsRefused) {
   EXPECT_NE(Refusal(json, Encoding::kJson).find("more than 10000 log records"), std::string::npos);
 }
 
+// A resource's attributes are given to each of its records: a request whose
+// records would take more than kMaxRequestEntryBytes once parsed is refused.
+TEST(OtlpLimits, ResourceAttributesGivenToEveryRecordAreBounded) {
+  RequestBuilder b;
+  auto* resource = b.request.mutable_resource_logs(0)->mutable_resource();
+  for (int i = 0; i < 7; ++i) {
+    SetString(resource->add_attributes(), "k" + std::to_string(i), std::string(8000, 'v'));
+  }
+  for (int i = 0; i < 1000; ++i) b.Add("x");
+  EXPECT_EQ(ParseOk(b.Bytes()).entries.size(), 1000u);  // 56 MB
+  for (int i = 0; i < 300; ++i) b.Add("x");
+  EXPECT_LT(b.Bytes().size(), 80'000u);
+  EXPECT_NE(Refusal(b.Bytes(), Encoding::kProtobuf).find("MiB once their resource's"),
+            std::string::npos);
+}
+
 TEST(OtlpJson, CamelCaseRequest) {
   const std::string body = R"({
     "resourceLogs": [{
