@@ -23,6 +23,18 @@ constexpr bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 // `s` with A-Z lowered.
+// `bytes` as lower-case hex, two digits a byte (ids, digests).
+inline std::string LowerHex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    out.push_back(kHex[static_cast<unsigned char>(c) >> 4]);
+    out.push_back(kHex[static_cast<unsigned char>(c) & 15]);
+  }
+  return out;
+}
+
 inline std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = ToLower(c);

@@ -95,17 +95,6 @@ bool DecodeBase64(std::string_view text, std::string* out) {
   return true;
 }
 
-std::string LowerHex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    out.push_back(kHex[uint8_t(c) >> 4]);
-    out.push_back(kHex[uint8_t(c) & 15]);
-  }
-  return out;
-}
-
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -299,7 +288,7 @@ Status AddId(AttributeBuilder* b, std::string_view key, std::string_view field,
                                    Num(int64_t(size)) + ".");
   }
   if (AllZero(bytes)) return Status::Ok();
-  return b->Add(key, LowerHex(bytes));
+  return b->Add(key, ascii::LowerHex(bytes));
 }
 
 // The entry of one record, by the rules of otlp_logs.h.

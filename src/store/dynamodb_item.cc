@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/ascii.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
 #include "core/json_writer.h"
@@ -309,16 +310,6 @@ Result<QueryPage> ParseQueryResponse(std::string_view body) {
 
 namespace {
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
 std::string Base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -344,7 +335,7 @@ bool FromBase64(std::string_view text, std::string* out) {
 
 }  // namespace
 
-std::string OnceItemId(std::string_view key) { return "once#" + Hex(key); }
+std::string OnceItemId(std::string_view key) { return "once#" + ascii::LowerHex(key); }
 
 std::string PutOnceItemRequest(std::string_view table, std::string_view item_id,
                                const OnceItem& item, int64_t stale_before_ms) {

@@ -1,5 +1,6 @@
 #include "store/dynamodb_store.h"
 
+#include "core/ascii.h"
 #include "core/datetime.h"
 
 #include <algorithm>
@@ -182,11 +183,7 @@ void DynamoDbStore::AppendOnce(IdempotentWrite once, std::vector<LogEntry> entri
   }
   auto write = std::make_shared<OnceWrite>();
   write->item_id = dynamodb::OnceItemId(once.key);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (unsigned char c : once.fingerprint) {
-    write->fingerprint_hex.push_back(kDigits[c >> 4]);
-    write->fingerprint_hex.push_back(kDigits[c & 15]);
-  }
+  write->fingerprint_hex = ascii::LowerHex(once.fingerprint);
   write->entries = std::move(entries);
   write->done = std::move(done);
   LookUpOnce(std::move(write), 0);
