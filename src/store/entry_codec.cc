@@ -62,9 +62,13 @@ Result<LogEntry> DecodeWithAttributes(int64_t timestamp_ms, std::string_view in)
 std::string EncodeTimeKey(const TimeKey& k) {
   std::string out;
   out.reserve(16);
-  PutBigEndian(&out, static_cast<uint64_t>(k.timestamp_ms) ^ kSignBit);
-  PutBigEndian(&out, k.seq);
+  AppendTimeKey(k, &out);
   return out;
+}
+
+void AppendTimeKey(const TimeKey& k, std::string* out) {
+  PutBigEndian(out, static_cast<uint64_t>(k.timestamp_ms) ^ kSignBit);
+  PutBigEndian(out, k.seq);
 }
 
 bool DecodeTimeKey(std::string_view bytes, TimeKey* out) {
@@ -88,28 +92,32 @@ bool DecodeU64(std::string_view bytes, uint64_t* out) {
 
 std::string EncodeEntry(const LogEntry& e) {
   std::string out;
+  AppendEntry(e, &out);
+  return out;
+}
+
+void AppendEntry(const LogEntry& e, std::string* out) {
   if (e.attributes.empty()) {
-    out.reserve(2 + e.message.size());
-    out.push_back(kFormatV2);
-    out.push_back(static_cast<char>(e.severity));
-    out.append(e.message);
-    return out;
+    out->reserve(out->size() + 2 + e.message.size());
+    out->push_back(kFormatV2);
+    out->push_back(static_cast<char>(e.severity));
+    out->append(e.message);
+    return;
   }
   size_t size = 8 + e.message.size();
   for (const Attribute& a : e.attributes) size += 4 + a.key.size() + a.value.size();
-  out.reserve(size);
-  out.push_back(kFormatV3);
-  out.push_back(static_cast<char>(e.severity));
-  PutVarint(&out, e.message.size());
-  out.append(e.message);
-  PutVarint(&out, e.attributes.size());
+  out->reserve(out->size() + size);
+  out->push_back(kFormatV3);
+  out->push_back(static_cast<char>(e.severity));
+  PutVarint(out, e.message.size());
+  out->append(e.message);
+  PutVarint(out, e.attributes.size());
   for (const Attribute& a : e.attributes) {
-    PutVarint(&out, a.key.size());
-    out.append(a.key);
-    PutVarint(&out, a.value.size());
-    out.append(a.value);
+    PutVarint(out, a.key.size());
+    out->append(a.key);
+    PutVarint(out, a.value.size());
+    out->append(a.value);
   }
-  return out;
 }
 
 Result<LogEntry> DecodeEntry(std::string_view key, std::string_view value) {

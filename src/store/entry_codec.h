@@ -35,7 +35,13 @@ struct TimeKey {
   uint64_t seq;
 };
 
+// Time order, then ingest order: the order of the encoded keys' bytes.
+inline bool operator<(const TimeKey& a, const TimeKey& b) {
+  return a.timestamp_ms != b.timestamp_ms ? a.timestamp_ms < b.timestamp_ms : a.seq < b.seq;
+}
+
 std::string EncodeTimeKey(const TimeKey& k);
+void AppendTimeKey(const TimeKey& k, std::string* out);  // EncodeTimeKey's bytes, appended
 bool DecodeTimeKey(std::string_view bytes, TimeKey* out);
 
 std::string EncodeU64(uint64_t v);
@@ -43,6 +49,7 @@ bool DecodeU64(std::string_view bytes, uint64_t* out);
 
 // Format 2 or 3: e.log_id is not written.
 std::string EncodeEntry(const LogEntry& e);
+void AppendEntry(const LogEntry& e, std::string* out);  // EncodeEntry's bytes, appended
 // Rebuilds the entry from its key and value; kInternal if the bytes are
 // corrupt. log_id is the stored one (format 1), or "" (format 2): the caller
 // makes it from the key (IdCodec::Encode).

@@ -17,10 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool Less(const TimeKey& a, const TimeKey& b) {
-  return a.timestamp_ms != b.timestamp_ms ? a.timestamp_ms < b.timestamp_ms : a.seq < b.seq;
-}
-
 // Positions. Search: 'K' and the TimeKey the walk stopped at (exclusive in
 // the walk's direction). Stats: 'S', the segment and the ordinal to go on at.
 constexpr char kSearchTag = 'K';
@@ -287,7 +283,7 @@ class Reader {
 struct Range {
   TimeKey lo;
   TimeKey hi;
-  bool Contains(const TimeKey& k) const { return !Less(k, lo) && Less(k, hi); }
+  bool Contains(const TimeKey& k) const { return !(k < lo) && (k < hi); }
 };
 
 TimeKey After(const TimeKey& k) {
@@ -399,7 +395,7 @@ Result<Source> SegmentSource(Reader& reader, const Filter& filter, uint64_t segm
     if (range.Contains(key)) src.keys.push_back(key);
   }
   std::sort(src.keys.begin(), src.keys.end(),
-            [desc](const TimeKey& a, const TimeKey& b) { return desc ? Less(b, a) : Less(a, b); });
+            [desc](const TimeKey& a, const TimeKey& b) { return desc ? (b < a) : (a < b); });
   return src;
 }
 
@@ -427,7 +423,7 @@ Status WalkIndex(const SearchContext& ctx, const Range& range, bool desc, Reader
   const auto head_after = [&](size_t a, size_t b) {  // heap order: b's head comes first
     const TimeKey& ka = sources[a].keys[sources[a].next];
     const TimeKey& kb = sources[b].keys[sources[b].next];
-    return desc ? Less(ka, kb) : Less(kb, ka);
+    return desc ? (ka < kb) : (kb < ka);
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(head_after)> heap(head_after);
   size_t next_seg = 0;
@@ -479,8 +475,8 @@ Result<SearchPage> RunSearch(const SearchContext& ctx, const StoreQuery& q) {
       return BadPosition();
     }
     if (desc) {
-      if (Less(p, range.hi)) range.hi = p;
-    } else if (Less(range.lo, After(p))) {
+      if (p < range.hi) range.hi = p;
+    } else if (range.lo < After(p)) {
       range.lo = After(p);
     }
   }
@@ -488,7 +484,7 @@ Result<SearchPage> RunSearch(const SearchContext& ctx, const StoreQuery& q) {
   Collector c(q, reader);
   // Until something is examined, a stop continues from where this call began.
   c.last_examined = desc ? range.hi : Before(range.lo);
-  if (Less(range.lo, range.hi)) {
+  if (range.lo < range.hi) {
     Status s = IsPlainScan(q.filter) ? ScanEntries(ctx, range, desc, c)
                                      : WalkIndex(ctx, range, desc, reader, c);
     if (!s.ok()) return s;

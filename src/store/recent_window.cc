@@ -3,22 +3,14 @@
 #include <algorithm>
 
 namespace logsvc::store {
-namespace {
-
-bool Before(const TimeKey& a, const TimeKey& b) {
-  return a.timestamp_ms != b.timestamp_ms ? a.timestamp_ms < b.timestamp_ms : a.seq < b.seq;
-}
-
-}  // namespace
-
 void RecentWindow::Insert(const TimeKey& key, LogEntry entry) {
   if (capacity_ == 0) return;
   if (items_.size() == capacity_) {
-    if (!Before(items_.front().key, key)) return;  // older than everything we keep
+    if (!(items_.front().key < key)) return;  // older than everything we keep
     items_.pop_front();
   }
   auto pos = std::upper_bound(items_.begin(), items_.end(), key,
-                              [](const TimeKey& k, const Item& it) { return Before(k, it.key); });
+                              [](const TimeKey& k, const Item& it) { return k < it.key; });
   items_.insert(pos, Item{key, std::move(entry)});
   all_.reset();
 }

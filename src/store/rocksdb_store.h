@@ -123,8 +123,7 @@ class RocksDbStore final : public LogStore {
   void Close() override;
 
  private:
-  // The ids of a batch's entries, reported once its last entry is written
-  // (a batch is queued whole, under one lock, so one WriteBatch holds it).
+  // A batch's ids and callback, reported once its WriteBatch is synced.
   struct BatchState {
     std::vector<std::string> ids;
     BatchCallback done;
@@ -134,13 +133,14 @@ class RocksDbStore final : public LogStore {
     // AppendOnce: the idempotency record written with the entries, or "".
     std::string once_key, once_value;
   };
+  // One Append or one batch, queued whole (one item, whatever its size: the
+  // writer takes a batch into one WriteBatch, so it is stored entirely or
+  // not at all, and queueing costs nothing an entry).
   struct PendingWrite {
-    LogEntry entry;
-    TimeKey key;
-    uuid::Bytes id;
-    AppendCallback done;                // single entries
-    std::shared_ptr<BatchState> batch;  // entries of a batch
-    size_t batch_index = 0;
+    std::vector<LogEntry> entries;      // an Append's log_id is set; a batch's are in batch->ids
+    std::vector<TimeKey> keys;          // entries[i]'s key
+    AppendCallback done;                // an Append's
+    std::shared_ptr<BatchState> batch;  // a batch's
   };
 
   RocksDbStore() = default;
@@ -166,8 +166,6 @@ class RocksDbStore final : public LogStore {
   uint64_t Reserve(size_t n);
   // Adds (sign +1) or removes n numbers from `first` to unwritten_. Under queue_mu_.
   void CountUnwritten(uint64_t first, size_t n, int sign) REQUIRES(queue_mu_);
-  // Gives the entry its key (with `seq`) and id; false if its timestamp cannot have one.
-  bool Prepare(PendingWrite& pw, uint64_t seq);
   // Prepares the entries (numbered from `first`, taken by Reserve) and queues them.
   // `once`: AppendOnce's write, whose record goes into the entries' WriteBatch.
   void QueueBatch(std::vector<LogEntry> entries, uint64_t first, BatchCallback done,
@@ -230,6 +228,7 @@ class RocksDbStore final : public LogStore {
   util::Mutex queue_mu_;
   util::CondVar queue_cv_;  // queue_ gained writes, or closing_ set
   std::vector<PendingWrite> queue_ GUARDED_BY(queue_mu_);
+  size_t queued_entries_ GUARDED_BY(queue_mu_) = 0;  // in queue_ (options_.max_queued_writes)
   bool closing_ GUARDED_BY(queue_mu_) = false;
   std::atomic<uint64_t> next_seq_{0};  // taken under queue_mu_ (Reserve)
   // Segment -> numbers taken and not yet written: a segment is sealed only
