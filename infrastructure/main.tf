@@ -241,6 +241,7 @@ resource "aws_lambda_function" "ingest" {
     variables = {
       DYNAMODB_TABLE_NAME          = aws_dynamodb_table.logs.name
       LOGSVC_DYNAMODB_INDEX_SHARDS = var.dynamodb_index_shards
+      LOGSVC_AUTH_KEY_HASHES       = var.auth_key_hashes
     }
   }
 
@@ -271,6 +272,7 @@ resource "aws_lambda_function" "read_recent" {
     variables = {
       DYNAMODB_TABLE_NAME          = aws_dynamodb_table.logs.name
       LOGSVC_DYNAMODB_INDEX_SHARDS = var.dynamodb_index_shards
+      LOGSVC_AUTH_KEY_HASHES       = var.auth_key_hashes
     }
   }
 
@@ -292,7 +294,7 @@ resource "aws_lambda_function_url" "ingest" {
   cors {
     allow_origins = ["*"]
     allow_methods = ["POST"]
-    allow_headers = ["content-type", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
+    allow_headers = ["content-type", "authorization", "x-api-key", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
     max_age       = 86400
   }
 }
@@ -304,7 +306,7 @@ resource "aws_lambda_function_url" "read_recent" {
   cors {
     allow_origins = ["*"]
     allow_methods = ["GET"]
-    allow_headers = ["content-type", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
+    allow_headers = ["content-type", "authorization", "x-api-key", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
     max_age       = 86400
   }
 }

@@ -83,6 +83,13 @@ variable "function_url_auth_type" {
   }
 }
 
+variable "auth_key_hashes" {
+  description = "API keys of both functions (their LOGSVC_AUTH_KEY_HASHES): lines of a keys file made by `logsvc keys create` (each key's SHA-256 and scopes, never the key), separated by newlines or ';'. Empty: no keys, every request is served, as in the original. With function_url_auth_type AWS_IAM, Authorization carries the SigV4 signature: present the key as X-API-Key."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
 # --- DynamoDB -----------------------------------------------------------------
 
 variable "dynamodb_index_shards" {

@@ -1,8 +1,5 @@
 #include "api/api.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include "api/content_coding.h"
 #include "api/cursor.h"
 #include "api/ingest_format.h"
@@ -12,6 +9,7 @@
 #include "core/ingest_request.h"
 #include "core/query.h"
 #include "core/uuid.h"
+#include "crypto/sha256.h"
 
 namespace logsvc::api {
 namespace {
@@ -64,8 +62,9 @@ Response Preflight(std::string allow) {
   Response r;
   r.status = 204;
   r.headers.push_back({"Access-Control-Allow-Methods", allow});
-  r.headers.push_back({"Access-Control-Allow-Headers",
-                       "Content-Type, Authorization, Content-Encoding, Idempotency-Key"});
+  r.headers.push_back(
+      {"Access-Control-Allow-Headers",
+       "Content-Type, Authorization, X-API-Key, Content-Encoding, Idempotency-Key"});
   r.headers.push_back({"Access-Control-Max-Age", "86400"});
   r.headers.push_back({"Allow", std::move(allow)});
   return r;
@@ -127,19 +126,24 @@ struct RouteEntry {
   RouteGroup group;
   Handler handler;
   std::string_view name;  // for the 404 sentence
+  Scope scope;            // what a key needs (when keys are configured)
 };
 
 // The route table. Its order is the order of Allow and of the 404 sentence.
 constexpr RouteEntry kRoutes[] = {
-    {PathKind::kLogs, "POST", kIngestRoutes, Handler::kIngest, "POST /logs"},
-    {PathKind::kLogs, "GET", kReadRoutes, Handler::kSearch, "GET /logs"},
-    {PathKind::kStats, "GET", kReadRoutes, Handler::kStats, "GET /logs/stats"},
-    {PathKind::kLogEntry, "GET", kReadRoutes, Handler::kGetOne, "GET /logs/{logId}"},
-    {PathKind::kHealth, "GET", kHealthRoutes, Handler::kHealth, "GET /healthz"},
-    {PathKind::kOtlpLogs, "POST", kIngestRoutes, Handler::kOtlp, "POST /v1/logs (OTLP)"},
-    {PathKind::kLokiPush, "POST", kIngestRoutes, Handler::kLoki, "POST /loki/api/v1/push (Loki)"},
-    {PathKind::kEsBulk, "POST", kIngestRoutes, Handler::kEsBulk, "POST /_bulk (Elasticsearch)"},
-    {PathKind::kEsProbe, "GET", kIngestRoutes, Handler::kEsProbe, "GET / (Elasticsearch)"},
+    {PathKind::kLogs, "POST", kIngestRoutes, Handler::kIngest, "POST /logs", kScopeIngest},
+    {PathKind::kLogs, "GET", kReadRoutes, Handler::kSearch, "GET /logs", kScopeRead},
+    {PathKind::kStats, "GET", kReadRoutes, Handler::kStats, "GET /logs/stats", kScopeRead},
+    {PathKind::kLogEntry, "GET", kReadRoutes, Handler::kGetOne, "GET /logs/{logId}", kScopeRead},
+    {PathKind::kHealth, "GET", kHealthRoutes, Handler::kHealth, "GET /healthz", kScopeNone},
+    {PathKind::kOtlpLogs, "POST", kIngestRoutes, Handler::kOtlp, "POST /v1/logs (OTLP)",
+     kScopeIngest},
+    {PathKind::kLokiPush, "POST", kIngestRoutes, Handler::kLoki, "POST /loki/api/v1/push (Loki)",
+     kScopeIngest},
+    {PathKind::kEsBulk, "POST", kIngestRoutes, Handler::kEsBulk, "POST /_bulk (Elasticsearch)",
+     kScopeIngest},
+    {PathKind::kEsProbe, "GET", kIngestRoutes, Handler::kEsProbe, "GET / (Elasticsearch)",
+     kScopeIngest},
 };
 
 }  // namespace
@@ -154,6 +158,9 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
     if (route.path != kind || !(options_.routes & route.group)) continue;
     served = true;
     if (route.method != m) continue;
+    if (auto refused = Authorize(req, route.scope, route.name)) {
+      return done(WithCors(std::move(*refused), cors));
+    }
     switch (route.handler) {
       case Handler::kIngest:
         return Ingest(req, cors, std::move(done));
@@ -195,6 +202,41 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
   done(WithCors(MethodNotAllowed(req.method, std::move(allow)), cors));
 }
 
+void Api::SetKeys(std::shared_ptr<const KeyRing> keys) {
+  util::MutexLock lock(&keys_mu_);
+  keys_ = std::move(keys);
+}
+
+std::optional<Response> Api::Authorize(const Request& req, Scope scope,
+                                       std::string_view route) const {
+  if (scope == kScopeNone) return std::nullopt;
+  std::shared_ptr<const KeyRing> keys;
+  {
+    util::MutexLock lock(&keys_mu_);
+    keys = keys_;
+  }
+  if (!keys || keys->empty()) return std::nullopt;  // no keys configured: open
+  const ApiKey* key = nullptr;
+  for (const std::string& secret : PresentedSecrets(req.headers)) {
+    if ((key = keys->Find(secret)) != nullptr) break;
+  }
+  if (key == nullptr) {
+    // The same answer with no key and with a wrong one: it never says
+    // whether a key exists.
+    Response r = ErrorResponse(
+        401,
+        "This request needs a valid API key: send it as Authorization: Bearer KEY, as the "
+        "password of Basic authentication, or as X-API-Key: KEY.");
+    r.headers.push_back({"WWW-Authenticate", R"(Bearer realm="logsvc", Basic realm="logsvc")"});
+    return r;
+  }
+  if (!(key->scopes & scope)) {
+    return ErrorResponse(403, "This API key does not have the \"" + std::string(ScopeName(scope)) +
+                                  "\" scope, which " + std::string(route) + " needs.");
+  }
+  return std::nullopt;
+}
+
 std::string Api::NoSuchRoute() const {
   std::vector<std::string_view> names;
   for (const RouteEntry& route : kRoutes) {
@@ -227,20 +269,10 @@ std::optional<Response> DecodedBody(const Request& req, size_t max_bytes, std::s
   return std::nullopt;
 }
 
-// A SHA-256 of the parts, each followed by a 0 byte.
+// A SHA-256 of the parts, each followed by a 0 byte, as bytes.
 std::string Digest(std::initializer_list<std::string_view> parts) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
-  for (std::string_view p : parts) {
-    ok = ok && EVP_DigestUpdate(ctx.get(), p.data(), p.size()) == 1 &&
-         EVP_DigestUpdate(ctx.get(), "", 1) == 1;
-  }
-  ok = ok &&
-       EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), nullptr) == 1;
-  // Only out of memory fails: then no two requests share a key by accident.
-  if (!ok) out = uuid::Format(uuid::NewV4()).substr(0, SHA256_DIGEST_LENGTH);
-  return out;
+  const crypto::Sha256Digest d = crypto::Sha256OfParts(parts);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
 constexpr size_t kMaxIdempotencyKeyBytes = 255;

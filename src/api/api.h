@@ -27,6 +27,11 @@
 // /logs body may be sent in gzip or zstd (content_coding.h): another coding
 // is 415, a body that does not decode 400, one larger than max_body_bytes
 // once decoded 413.
+//
+// With API keys configured (ApiOptions::keys, api_keys.h), a route of the
+// table that needs a scope (all but GET /healthz; OPTIONS preflights carry no
+// credentials and are answered) is 401 without a valid key and 403 with a key
+// that lacks its scope, after the AccessPolicy and before anything is read.
 #ifndef LOGSVC_API_API_H_
 #define LOGSVC_API_API_H_
 
@@ -38,6 +43,7 @@
 #include <vector>
 
 #include "api/access_policy.h"
+#include "api/api_keys.h"
 #include "api/request_headers.h"
 #include "core/ingest_batch.h"
 #include "logsvc/log_store.h"
@@ -103,6 +109,9 @@ struct ApiOptions {
   // The largest POST /logs body, once its Content-Encoding is undone (the
   // transport limits the body as sent): 413 past it.
   size_t max_body_bytes = 1 << 20;
+  // The API keys (api_keys.h); null or empty: every route is open, as the
+  // original's. Replaced while running by Api::SetKeys.
+  std::shared_ptr<const KeyRing> keys = nullptr;
 };
 
 // Thread-safe: any thread may call Handle at any time.
@@ -112,13 +121,21 @@ class Api {
 
   // `store` must outlive the Api and every request still in progress.
   explicit Api(LogStore& store, ApiOptions options = {})
-      : store_(store), options_(std::move(options)) {}
+      : store_(store), options_(std::move(options)), keys_(options_.keys) {}
 
   // Handles one request. `done` is called exactly once, on any thread
   // (possibly before Handle returns); see LogStore for the callback contract.
   void Handle(const Request& req, Done done);
 
+  // Replaces the keys (null or empty: none) for the requests that begin
+  // after it returns; those in progress keep the keys they were let in by.
+  void SetKeys(std::shared_ptr<const KeyRing> keys);
+
  private:
+  // nullopt if the request may use a route that needs `scope` (`route`
+  // names it); else the 401 (no valid key, with WWW-Authenticate) or 403
+  // (a key without the scope).
+  std::optional<Response> Authorize(const Request& req, Scope scope, std::string_view route) const;
   // `cors`: the Access-Control-Allow-Origin of the response (Access's
   // allow_origin), a view that outlives the request.
   void Route(const Request& req, std::string_view cors, Done done);
@@ -149,6 +166,8 @@ class Api {
 
   LogStore& store_;
   const ApiOptions options_;
+  mutable util::Mutex keys_mu_;
+  std::shared_ptr<const KeyRing> keys_ GUARDED_BY(keys_mu_);
 
   // The last GET /logs body and the list it was made from: while the store
   // hands out the same list, the body is reused instead of re-encoded.

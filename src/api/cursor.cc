@@ -1,10 +1,10 @@
 #include "api/cursor.h"
 
-#include <openssl/sha.h>
-
 #include <array>
 
 #include "core/attributes.h"
+#include "core/base64.h"
+#include "crypto/sha256.h"
 
 namespace logsvc::api {
 namespace {
@@ -14,8 +14,6 @@ namespace {
 constexpr uint8_t kVersion = 2;
 constexpr uint8_t kVersionWithoutAttributes = 1;
 constexpr size_t kChecksumBytes = 8;
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 void PutInt(std::string* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -24,46 +22,6 @@ void PutInt(std::string* out, uint64_t v, int bytes) {
 void PutBytes(std::string* out, std::string_view b) {
   PutInt(out, b.size(), 2);
   out->append(b);
-}
-
-std::array<unsigned char, SHA256_DIGEST_LENGTH> Digest(std::string_view bytes) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> d;
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d.data());
-  return d;
-}
-
-std::string Base64Url(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() * 4 + 2) / 3);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
-bool FromBase64Url(std::string_view in, std::string* out) {
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    const size_t v = kAlphabet.find(c);
-    if (v == std::string_view::npos) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  // Leftover bits must be zero padding, so each cursor has one spelling.
-  return bits < 6 && (acc & ((1u << bits) - 1)) == 0;
 }
 
 // Reads big-endian integers and length-prefixed bytes; fails past the end.
@@ -116,18 +74,19 @@ std::string EncodeCursor(const CursorState& s) {
     PutBytes(&raw, a.key);
     PutBytes(&raw, a.value);
   }
-  const auto d = Digest(raw);
+  const auto d = crypto::Sha256(raw);
   raw.append(reinterpret_cast<const char*>(d.data()), kChecksumBytes);
-  return Base64Url(raw);
+  return base64::Encode(raw, base64::Alphabet::kUrl);
 }
 
 Result<CursorState> DecodeCursor(std::string_view text, CursorKind kind) {
   std::string raw;
-  if (text.size() > kMaxCursorBytes || !FromBase64Url(text, &raw) || raw.size() < kChecksumBytes) {
+  if (text.size() > kMaxCursorBytes || !base64::Decode(text, base64::Alphabet::kUrl, &raw) ||
+      raw.size() < kChecksumBytes) {
     return Invalid();
   }
   const std::string_view body(raw.data(), raw.size() - kChecksumBytes);
-  const auto d = Digest(body);
+  const auto d = crypto::Sha256(body);
   if (std::string_view(raw).substr(body.size()) !=
       std::string_view(reinterpret_cast<const char*>(d.data()), kChecksumBytes)) {
     return Invalid();

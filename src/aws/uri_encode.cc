@@ -1,18 +1,13 @@
 #include "aws/uri_encode.h"
 
+#include "core/ascii.h"
+
 namespace logsvc::aws {
 namespace {
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -40,8 +35,8 @@ std::string UriDecode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     int hi = 0;
     int lo = 0;
-    if (s[i] == '%' && i + 2 < s.size() && (hi = HexValue(s[i + 1])) >= 0 &&
-        (lo = HexValue(s[i + 2])) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && (hi = ascii::HexValue(s[i + 1])) >= 0 &&
+        (lo = ascii::HexValue(s[i + 2])) >= 0) {
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
     } else {

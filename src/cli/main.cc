@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/keys_command.h"
 #include "cli/serve_command.h"
 #include "store/dynamodb_store.h"
 #include "version.h"
@@ -109,6 +110,28 @@ int main(int argc, char** argv) {
                    "localhost and the --listen host; '*' for any (default on 0.0.0.0 or [::]: "
                    "any). Stops DNS rebinding")
       ->envname("LOGSVC_ALLOWED_HOSTS");
+  serve
+      ->add_option("--auth-keys", opts.auth_keys,
+                   "File of API keys (made by 'logsvc keys create'): every route but /healthz "
+                   "then needs a key with its scope; re-read on SIGHUP (default: none, open)")
+      ->envname("LOGSVC_AUTH_KEYS");
+
+  CLI::App* keys = app.add_subcommand("keys", "Manage the API keys file of --auth-keys.");
+  keys->require_subcommand(1);
+  CLI::App* create = keys->add_subcommand(
+      "create",
+      "Make a new random API key, append its SHA-256 to the keys file, print the key once");
+  std::string keys_file, key_scopes, key_name;
+  create->add_option("--auth-keys", keys_file, "The keys file (created if missing, mode 0600)")
+      ->envname("LOGSVC_AUTH_KEYS")
+      ->required();
+  create
+      ->add_option("--scopes", key_scopes,
+                   "What the key may do: ingest, read, admin (comma-separated)")
+      ->required();
+  create->add_option("--name", key_name, "A name for the key (letters, digits, '.', '_', '-')");
+  keys->allow_extras(false);
+  create->allow_extras(false);
   // Left-over words reach us instead of a generic "subcommand required", so
   // the error can name them.
   app.allow_extras(true);
@@ -129,8 +152,9 @@ int main(int argc, char** argv) {
     const std::string word = app.remaining().front();
     return UsageError(word.rfind('-', 0) == 0
                           ? "unknown option '" + word + "'"
-                          : "unknown command '" + word + "'; the command is 'serve'");
+                          : "unknown command '" + word + "'; the commands are 'serve' and 'keys'");
   }
   if (serve->parsed()) return logsvc::cli::RunServe(opts);
-  return UsageError("no command given; the command is 'serve'");
+  if (create->parsed()) return logsvc::cli::RunKeysCreate(keys_file, key_scopes, key_name);
+  return UsageError("no command given; the commands are 'serve' and 'keys'");
 }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "cli/keys_command.h"
 #include "http/server.h"
 #include "store/dynamodb_store.h"
 #include "store/rocksdb_store.h"
@@ -44,8 +45,15 @@ int RunServe(const ServeOptions& options) {
   if (!hosts.ok()) return ConfigError(hosts.status().message());
   auto cors = api::CorsPolicy::Parse(options.cors_origins);
   if (!cors.ok()) return ConfigError(cors.status().message());
+  std::shared_ptr<const api::KeyRing> keys;
+  if (!options.auth_keys.empty()) {
+    auto loaded = LoadKeyFile(options.auth_keys);
+    if (!loaded.ok()) return ConfigError(loaded.status().message());
+    keys = std::move(loaded).value();
+  }
   const api::ApiOptions api_options{.access = {.hosts = hosts.value(), .cors = cors.value()},
-                                    .max_body_bytes = options.max_body_bytes};
+                                    .max_body_bytes = options.max_body_bytes,
+                                    .keys = keys};
   // Default: one I/O thread per core but one, which is left to the writer
   // thread and RocksDB's flushes. On a 2-core machine with its clients beside
   // it, two I/O threads raised GET /logs p99 from 0.35 ms to 4 ms (three busy
@@ -62,6 +70,7 @@ int RunServe(const ServeOptions& options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // re-reads --auth-keys
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<LogStore> store;
@@ -124,7 +133,14 @@ int RunServe(const ServeOptions& options) {
         .Int("file_descriptors", static_cast<int64_t>(descriptors))
         .Bool("access_log", options.access_log)
         .Str("cors_origins", api_options.access.cors.Describe())
-        .Str("allowed_hosts", api_options.access.hosts.Describe());
+        .Str("allowed_hosts", api_options.access.hosts.Describe())
+        .Int("api_keys", keys ? static_cast<int64_t>(keys->size()) : 0);
+  }
+  if ((!keys || keys->empty()) && !IsLoopbackHost(address.value().host)) {
+    log::Warn(
+        "no API keys (--auth-keys): anyone who can reach this address can add and read every "
+        "entry")
+        .Str("listen", host + ":" + std::to_string(server.port()));
   }
   if (rocks && !rocks->Healthy()) {
     log::Warn("store cannot take writes at start; answering 503 to writes until it can")
@@ -142,7 +158,23 @@ int RunServe(const ServeOptions& options) {
 
   std::thread signal_waiter([&] {
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      // The keys in force stay until a file that parses replaces them; the
+      // connections and requests in progress are not touched.
+      if (options.auth_keys.empty()) {
+        log::Info("SIGHUP: no --auth-keys file to re-read");
+        continue;
+      }
+      auto reloaded = LoadKeyFile(options.auth_keys);
+      if (!reloaded.ok()) {
+        log::Error("keys file not re-read; the keys in force stay")
+            .Str("error", reloaded.status().message());
+        continue;
+      }
+      log::Info("keys file re-read")
+          .Int("api_keys", static_cast<int64_t>(reloaded.value()->size()));
+      api.SetKeys(std::move(reloaded).value());
+    }
     if (sig == SIGTERM || sig == SIGINT) {
       log::Info("stopping").Str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }

@@ -68,4 +68,8 @@ uint64_t DefaultMaxConnections(uint64_t descriptors) {
   return descriptors - kReservedDescriptors;
 }
 
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 }  // namespace logsvc::cli

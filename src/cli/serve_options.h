@@ -27,6 +27,7 @@ struct ServeOptions {
   std::string min_free_disk;  // "": the larger of 256 MiB and 2%; see ParseDiskReserve
   std::string cors_origins;   // "": same-origin pages only; "*" or a list (api::CorsPolicy)
   std::string allowed_hosts;  // "": the defaults of api::HostPolicy::ForServer; "*" or a list
+  std::string auth_keys;      // "": no keys, every route open; else the keys file
 };
 
 // The free space the RocksDB store keeps on its disk (--min-free-disk).
@@ -48,6 +49,10 @@ struct HostPort {
 
 // "127.0.0.1:8080", "[::1]:8080", "localhost:0". kInvalidArgument if malformed.
 Result<HostPort> ParseListenAddress(const std::string& listen);
+
+// Whether only this machine can reach a server listening on `host`
+// (127.0.0.0/8, ::1, localhost).
+bool IsLoopbackHost(const std::string& host);
 
 // File descriptors kept for everything but client connections: the store's
 // files (RocksDB's max_open_files: 256), its logs, the DynamoDB client's

@@ -22,7 +22,6 @@ constexpr bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// `s` with A-Z lowered.
 // `bytes` as lower-case hex, two digits a byte (ids, digests).
 inline std::string LowerHex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -35,6 +34,28 @@ inline std::string LowerHex(std::string_view bytes) {
   return out;
 }
 
+// The value of a hex digit (either case), or -1.
+constexpr int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Appends the bytes of hex digits (either case, two a byte); false if `hex`
+// is not that (*out then partly written).
+inline bool DecodeHex(std::string_view hex, std::string* out) {
+  if (hex.size() % 2 != 0) return false;
+  out->reserve(out->size() + hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = HexValue(hex[i]), lo = HexValue(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return true;
+}
+
+// `s` with A-Z lowered.
 inline std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = ToLower(c);

@@ -1,16 +1,10 @@
 #include "core/query_string.h"
 
+#include "core/ascii.h"
 #include "core/quoted.h"
 
 namespace logsvc {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Decodes `s` into `out`; false at a bad escape, whose position goes to `bad`.
 bool Decode(std::string_view s, std::string* out, size_t* bad) {
@@ -23,8 +17,8 @@ bool Decode(std::string_view s, std::string* out, size_t* bad) {
     } else if (c != '%') {
       out->push_back(c);
     } else {
-      int hi = i + 2 < s.size() ? HexValue(s[i + 1]) : -1;
-      int lo = hi >= 0 ? HexValue(s[i + 2]) : -1;
+      int hi = i + 2 < s.size() ? ascii::HexValue(s[i + 1]) : -1;
+      int lo = hi >= 0 ? ascii::HexValue(s[i + 2]) : -1;
       if (lo < 0) {
         *bad = i;
         return false;

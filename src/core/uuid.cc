@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "core/ascii.h"
+
 namespace logsvc::uuid {
 namespace {
 
@@ -13,13 +15,6 @@ std::mt19937_64& ThreadGenerator() {
     return std::mt19937_64(seq);
   }();
   return gen;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 constexpr bool IsDashPosition(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
@@ -60,7 +55,7 @@ std::optional<Bytes> Parse(std::string_view s) {
       ++i;
       continue;
     }
-    int hi = HexValue(s[i]), lo = HexValue(s[i + 1]);
+    int hi = ascii::HexValue(s[i]), lo = ascii::HexValue(s[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     b[byte++] = static_cast<uint8_t>(hi << 4 | lo);
     i += 2;

@@ -15,6 +15,7 @@
 
 #include "core/ascii.h"
 #include "core/attributes.h"
+#include "core/base64.h"
 #include "core/datetime.h"
 #include "core/ingest_batch.h"
 #include "core/ingest_entry.h"
@@ -41,77 +42,6 @@ std::string Num(int64_t n) { return std::to_string(n); }
 
 // ---------------------------------------------------------------------------
 // Values as text.
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void AppendBase64(std::string* out, std::string_view bytes) {
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t v = (uint32_t(uint8_t(bytes[i])) << 16) |
-                       (uint32_t(uint8_t(bytes[i + 1])) << 8) | uint8_t(bytes[i + 2]);
-    out->push_back(kBase64[v >> 18]);
-    out->push_back(kBase64[(v >> 12) & 63]);
-    out->push_back(kBase64[(v >> 6) & 63]);
-    out->push_back(kBase64[v & 63]);
-  }
-  if (const size_t rest = bytes.size() - i; rest > 0) {
-    uint32_t v = uint32_t(uint8_t(bytes[i])) << 16;
-    if (rest == 2) v |= uint32_t(uint8_t(bytes[i + 1])) << 8;
-    out->push_back(kBase64[v >> 18]);
-    out->push_back(kBase64[(v >> 12) & 63]);
-    out->push_back(rest == 2 ? kBase64[(v >> 6) & 63] : '=');
-    out->push_back('=');
-  }
-}
-
-// Decodes standard or URL-safe base64, padded or not (protobuf's JSON
-// mapping takes both). False if `text` is not base64.
-bool DecodeBase64(std::string_view text, std::string* out) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return false;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+' || c == '-')
-      v = 62;
-    else if (c == '/' || c == '_')
-      v = 63;
-    else
-      return false;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(char((acc >> bits) & 0xff));
-    }
-  }
-  return true;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool DecodeHex(std::string_view text, std::string* out) {
-  if (text.size() % 2 != 0) return false;
-  out->reserve(text.size() / 2);
-  for (size_t i = 0; i < text.size(); i += 2) {
-    const int hi = HexDigit(text[i]), lo = HexDigit(text[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(char(hi << 4 | lo));
-  }
-  return true;
-}
 
 Status TooLargeOnceParsed() {
   return Status::InvalidArgument(
@@ -157,7 +87,7 @@ bool AppendValueJson(std::string* out, const pb_common::AnyValue& v, int depth) 
     }
     case pb_common::AnyValue::kBytesValue:
       out->push_back('"');
-      AppendBase64(out, v.bytes_value());
+      base64::Append(v.bytes_value(), base64::Alphabet::kStandard, out);
       out->push_back('"');
       return true;
     case pb_common::AnyValue::kArrayValue: {
@@ -228,7 +158,7 @@ Status AddValue(AttributeBuilder* b, std::string* key, const pb_common::AnyValue
       return b->Add(*key, DoubleText(v.double_value()));
     case pb_common::AnyValue::kBytesValue: {
       std::string text;
-      AppendBase64(&text, v.bytes_value());
+      base64::Append(v.bytes_value(), base64::Alphabet::kStandard, &text);
       return b->Add(*key, text);
     }
     case pb_common::AnyValue::kArrayValue: {
@@ -314,7 +244,7 @@ Status ConvertRecord(const pb_logs::LogRecord& r, const Attributes& inherited, i
       break;
     }
     case pb_common::AnyValue::kBytesValue:
-      AppendBase64(&message, body.bytes_value());
+      base64::Append(body.bytes_value(), base64::Alphabet::kStandard, &message);
       break;
     case pb_common::AnyValue::kStringValueStrindex:
     case pb_common::AnyValue::VALUE_NOT_SET:
@@ -608,14 +538,15 @@ class JsonReader {
   bool Base64(element v, std::string* out) {
     if (!v.is_string()) return TypeError("a base64 string", v);
     out->clear();
-    if (!DecodeBase64(v.get_string().value_unsafe(), out)) return Fail("is not valid base64.");
+    if (!base64::Decode(v.get_string().value_unsafe(), base64::Alphabet::kEither, out))
+      return Fail("is not valid base64.");
     return true;
   }
   // traceId and spanId: OTLP/JSON writes them in hex, not base64.
   bool Hex(element v, std::string* out) {
     if (!v.is_string()) return TypeError("a hex string", v);
     out->clear();
-    if (!DecodeHex(v.get_string().value_unsafe(), out)) {
+    if (!ascii::DecodeHex(v.get_string().value_unsafe(), out)) {
       return Fail("must be hex digits (OTLP/JSON ids are hex, not base64); " +
                   Quoted(v.get_string().value_unsafe()) + " is not.");
     }

@@ -5,12 +5,16 @@
 //   _HANDLER                      ingest | read_recent
 //   DYNAMODB_TABLE_NAME           the table (as in the original)
 //   LOGSVC_DYNAMODB_INDEX_SHARDS  index partitions, default 1 (type "LOG")
+//   LOGSVC_AUTH_KEY_HASHES        API keys, as lines of a keys file
+//                                 (api/api_keys.h; ';' also ends a line);
+//                                 unset or empty: open, as the original
 //   AWS_REGION, AWS_ACCESS_KEY_ID, ... set by Lambda; AWS_ENDPOINT_URL_DYNAMODB for tests
 //
 // Loop: GET /next → route the event → api::Api on the DynamoDB store → POST
 // the Function URL response. Init does no network I/O (the table is not
 // described, TLS is set up on first use), so a cold start costs process
 // start-up and nothing more.
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <future>
@@ -85,6 +89,16 @@ int main() {
   if (!opened.ok()) {
     return InitFailure(runtime, "Runtime.InvalidConfiguration", opened.status().message());
   }
+  std::shared_ptr<const api::KeyRing> keys;
+  if (std::string lines = Env("LOGSVC_AUTH_KEY_HASHES"); !lines.empty()) {
+    std::replace(lines.begin(), lines.end(), ';', '\n');
+    auto ring = api::KeyRing::Parse(lines);
+    if (!ring.ok()) {
+      return InitFailure(runtime, "Runtime.InvalidConfiguration",
+                         "LOGSVC_AUTH_KEY_HASHES: " + ring.status().message());
+    }
+    keys = std::make_shared<const api::KeyRing>(std::move(ring).value());
+  }
   // The original's CORS: any origin, "*" on every response; the Function
   // URL's host is AWS's.
   api::Api api(*opened.value(), {.access = {.hosts = api::HostPolicy::AnyHost(),
@@ -93,7 +107,8 @@ int main() {
                                  // A Function URL's own limit on a request:
                                  // a body may decode to as much as could be
                                  // sent plain.
-                                 .max_body_bytes = kFunctionUrlMaxBodyBytes});
+                                 .max_body_bytes = kFunctionUrlMaxBodyBytes,
+                                 .keys = keys});
 
   for (;;) {
     auto next = runtime.Next();

@@ -3,25 +3,11 @@
 #include <openssl/evp.h>
 #include <simdjson.h>
 
+#include "core/base64.h"
 #include "core/json_writer.h"
 
 namespace logsvc::lambda {
 namespace {
-
-// Standard base64 (as Lambda encodes bodies); nullopt-like false if invalid.
-bool DecodeBase64(std::string_view in, std::string* out) {
-  if (in.size() % 4 != 0) return false;
-  out->resize(in.size() / 4 * 3);
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()),
-                          reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  if (n < 0) return false;
-  // EVP_DecodeBlock counts the bytes the padding stands for as zeros.
-  size_t padding = 0;
-  while (padding < 2 && padding < in.size() && in[in.size() - 1 - padding] == '=') ++padding;
-  out->resize(static_cast<size_t>(n) - padding);
-  return true;
-}
 
 // The Api path an URL path stands for: the function URL's root is the
 // function's collection ("/logs"), and "/{id}" an entry of it. The shippers'
@@ -85,7 +71,7 @@ std::variant<EventRequest, api::Response> RouteEvent(Function function, std::str
     std::string_view body = String(doc, "body");
     bool base64 = false;
     if (!doc["isBase64Encoded"].get(base64) && base64) {
-      if (!DecodeBase64(body, &req.body)) {
+      if (!base64::Decode(body, base64::Alphabet::kStandard, &req.body)) {
         return api::ErrorResponse(400,
                                   "The request body is marked base64 but is not valid base64.");
       }

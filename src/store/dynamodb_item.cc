@@ -1,6 +1,5 @@
 #include "store/dynamodb_item.h"
 
-#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <cmath>
 
 #include "core/ascii.h"
+#include "core/base64.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
 #include "core/json_writer.h"
@@ -308,33 +308,6 @@ Result<QueryPage> ParseQueryResponse(std::string_view body) {
   return page;
 }
 
-namespace {
-
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-bool FromBase64(std::string_view text, std::string* out) {
-  if (text.size() % 4 != 0) return false;
-  out->assign(3 * (text.size() / 4), '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return false;
-  // EVP_DecodeBlock counts the padding's zero bytes too.
-  size_t pad = 0;
-  for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && pad < 2; --i) ++pad;
-  out->resize(static_cast<size_t>(n) - pad);
-  return true;
-}
-
-}  // namespace
-
 std::string OnceItemId(std::string_view key) { return "once#" + ascii::LowerHex(key); }
 
 std::string PutOnceItemRequest(std::string_view table, std::string_view item_id,
@@ -362,7 +335,7 @@ std::string PutOnceItemRequest(std::string_view table, std::string_view item_id,
   AppendAttr(&out, "expiresAt", "N",
              std::to_string(item.written_ms / 1000 + kIdempotencyWindowMs / 1000));
   out += ',';
-  AppendAttr(&out, "entries", "B", Base64(packed));
+  AppendAttr(&out, "entries", "B", base64::Encode(packed, base64::Alphabet::kStandard));
   out +=
       "},\"ConditionExpression\":\"attribute_not_exists(logId) OR written < :stale\","
       "\"ExpressionAttributeValues\":{";
@@ -385,8 +358,8 @@ Result<std::optional<OnceItem>> ParseOnceItemResponse(std::string_view body) {
     OnceItem out;
     if (el.get(item) || !AttrValue(item, "fingerprint", "S", &fingerprint) ||
         !AttrValue(item, "written", "N", &written) || !AttrValue(item, "entries", "B", &entries) ||
-        !ParseTimestampMillis(written, &out.written_ms) || !FromBase64(entries, &packed) ||
-        packed.size() % 24 != 0) {
+        !ParseTimestampMillis(written, &out.written_ms) ||
+        !base64::Decode(entries, base64::Alphabet::kStandard, &packed) || packed.size() % 24 != 0) {
       return Status::Internal("DynamoDB holds a malformed idempotency record");
     }
     out.fingerprint_hex = std::string(fingerprint);

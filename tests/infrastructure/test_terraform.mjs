@@ -314,14 +314,18 @@ test('Lambda functions: sizing and concurrency from variables with the documente
   assert.equal(variable('dynamodb_index_shards').default, 1, 'dynamodb_index_shards default');
 });
 
-test('Lambda functions: environment names the table and the index shards', () => {
+test('Lambda functions: environment names the table, the index shards and the API keys', () => {
   for (const fn of FUNCTIONS) {
     const env = block(resource('aws_lambda_function', fn), 'environment', fn).variables;
     assert.deepEqual(env, {
       DYNAMODB_TABLE_NAME: `\${${TABLE}.name}`,
       LOGSVC_DYNAMODB_INDEX_SHARDS: '${var.dynamodb_index_shards}',
+      LOGSVC_AUTH_KEY_HASHES: '${var.auth_key_hashes}',
     }, `${fn}: environment variables`);
   }
+  // Hashes only, but which keys exist is not for plans and logs to show.
+  assert.equal(variable('auth_key_hashes').sensitive, true, 'auth_key_hashes must be sensitive');
+  assert.equal(variable('auth_key_hashes').default, '', 'auth_key_hashes default: no keys, open');
 });
 
 test('log groups: /aws/lambda/<function>, retention from a variable, created before the function', () => {
@@ -348,7 +352,7 @@ test('function URLs: one per function, auth type from the variable, CORS', () =>
     assert.deepEqual(cors.allow_origins, ['*'], `${fn}: allow_origins`);
     assert.deepEqual(cors.allow_methods, EXPECTED_FUNCTION[fn].methods, `${fn}: allow_methods`);
     const headers = (cors.allow_headers ?? []).map((h) => h.toLowerCase());
-    for (const h of ['content-type', 'authorization']) assert.ok(headers.includes(h), `${fn}: allow_headers lacks ${h}`);
+    for (const h of ['content-type', 'authorization', 'x-api-key']) assert.ok(headers.includes(h), `${fn}: allow_headers lacks ${h}`);
     assert.equal(cors.max_age, 86400, `${fn}: max_age`);
   }
 });

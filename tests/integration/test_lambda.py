@@ -28,6 +28,7 @@ status if anything leaked).
 import base64
 import copy
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -643,6 +644,38 @@ class LambdaCases:
 
     def test_read_recent_eight_shards(self):
         self.read_recent_case(8)
+
+    def test_api_keys_from_the_environment(self):
+        # LOGSVC_AUTH_KEY_HASHES: keys-file lines (';' ends one too), as the
+        # Terraform variable auth_key_hashes sets it on both functions.
+        ingest_key, read_key = "lsk_lambda-ingest-key", "lsk_lambda-read-key"
+        hashes = ";".join("sha256:%s scopes=%s" % (hashlib.sha256(k.encode()).hexdigest(), s)
+                          for k, s in ((ingest_key, "ingest"), (read_key, "read")))
+        table = self.new_table()
+        env = {"LOGSVC_AUTH_KEY_HASHES": hashes}
+        ingest = self.function("ingest", table, env=env)
+        entry = {"severity": "info", "message": "zzkeyed"}
+        for headers in ({}, {"Authorization": "Bearer lsk_wrong"}):
+            _, body = self.assertUrlResponse(ingest.url("POST", "/", entry, headers=headers), 401)
+            self.assertIn("API key", body["error"])
+        self.assertUrlResponse(
+            ingest.url("POST", "/", entry, headers={"Authorization": "Bearer " + read_key}), 403)
+        created = self.assertCreated(
+            ingest.url("POST", "/", entry, headers={"X-API-Key": ingest_key}))
+        ingest.finish()
+        read = self.function("read_recent", table, env=env)
+        self.assertUrlResponse(read.url("GET", "/"), 401)
+        self.assertUrlResponse(
+            read.url("GET", "/", headers={"Authorization": "Bearer " + ingest_key}), 403)
+        basic = base64.b64encode(("me:" + read_key).encode()).decode()
+        _, body = self.assertUrlResponse(
+            read.url("GET", "/", headers={"Authorization": "Basic " + basic}), 200)
+        self.assertEqual([e["logId"] for e in body["logs"]], [created["logId"]])
+        read.finish()
+        # A malformed variable stops the function at init, saying why.
+        bad = self.function("ingest", table, env={"LOGSVC_AUTH_KEY_HASHES": "sha256:zz scopes=read"})
+        self.assertEqual(bad.wait(), 1, bad.output())
+        self.assertIn("LOGSVC_AUTH_KEY_HASHES", bad.runtime.init_errors[0].json()["errorMessage"])
 
     def test_init_errors(self):
         cases = [

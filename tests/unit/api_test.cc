@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <deque>
 #include <future>
 #include <optional>
 
@@ -10,11 +11,19 @@
 #include "api/cursor.h"
 #include "compress.h"
 #include "faulty_fs.h"
+#include "key_lines.h"
 #include "store/rocksdb_store.h"
 #include "temp_dir.h"
 
 namespace logsvc::api {
 namespace {
+
+// API keys (api_keys.h): a key of each scope, as Bearer tokens.
+std::vector<HeaderField> Bearer(std::string_view key) {
+  static thread_local std::deque<std::string> values;  // outlive the call (deque: never moved)
+  values.push_back("Bearer " + std::string(key));
+  return {{"Authorization", values.back()}};
+}
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -66,6 +75,17 @@ class ApiTest : public ::testing::Test {
     std::string_view error;
     EXPECT_EQ(Json(parser, r)["error"].get(error), simdjson::SUCCESS) << r.body;
     return std::string(error);
+  }
+
+  // A store with three keys: "ingest-key", "read-key", "admin-key", each of its scope.
+  void OpenWithKeys() {
+    auto ring = KeyRing::Parse(testing::KeyLine("ingest-key", "scopes=ingest") +
+                               testing::KeyLine("read-key", "scopes=read") +
+                               testing::KeyLine("admin-key", "scopes=admin"));
+    ASSERT_TRUE(ring.ok()) << ring.status().message();
+    ApiOptions options;
+    options.keys = std::make_shared<const KeyRing>(std::move(ring).value());
+    Open(nullptr, std::move(options));
   }
 
   int64_t Count() {
@@ -387,6 +407,64 @@ TEST(Cursor, CarriesTheQueryWhole) {
     EXPECT_EQ(back.value().limit, 7u);
     EXPECT_EQ(back.value().position, state.position);
   }
+}
+
+TEST_F(ApiTest, KeysEachRouteNeedsItsScope) {
+  const std::string entry = R"({"severity":"info","message":"hello"})";
+  OpenWithKeys();
+  struct Case {
+    std::string_view method, target;
+    std::string body;
+  };
+  // Every route of the table: with its scope's key, and with each other one.
+  const std::pair<Case, std::string_view> routes[] = {
+      {{"POST", "/logs", entry}, "ingest-key"},
+      {{"GET", "/logs", ""}, "read-key"},
+      {{"GET", "/logs?q=hello", ""}, "read-key"},
+      {{"GET", "/logs/stats", ""}, "read-key"},
+      {{"GET", "/logs/00000000-0000-4000-8000-000000000000", ""}, "read-key"},
+      {{"POST", "/v1/logs", "{}"}, "ingest-key"},
+      {{"POST", "/loki/api/v1/push", R"({"streams":[]})"}, "ingest-key"},
+      {{"POST", "/_bulk", ""}, "ingest-key"},
+      {{"GET", "/", ""}, "ingest-key"},
+  };
+  for (const auto& [c, good] : routes) {
+    SCOPED_TRACE(std::string(c.method) + " " + std::string(c.target));
+    const Response none = Call(c.method, c.target, c.body);
+    EXPECT_EQ(none.status, 401) << none.Body();
+    EXPECT_EQ(HeaderOf(none, "WWW-Authenticate"), R"(Bearer realm="logsvc", Basic realm="logsvc")");
+    // A wrong key gets the very same reply: nothing says whether keys exist.
+    const Response wrong = Call(c.method, c.target, c.body, Bearer("no-such-key"));
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_EQ(wrong.Body(), none.Body());
+    for (std::string_view other : {"ingest-key", "read-key", "admin-key"}) {
+      if (other == good) continue;
+      const Response r = Call(c.method, c.target, c.body, Bearer(other));
+      EXPECT_EQ(r.status, 403) << other << ": " << r.Body();
+      EXPECT_NE(r.Body().find("scope"), std::string_view::npos);
+    }
+    const Response ok = Call(c.method, c.target, c.body, Bearer(good));
+    EXPECT_NE(ok.status, 401);
+    EXPECT_NE(ok.status, 403) << ok.Body();
+  }
+  // Nothing was stored by the refused POST /logs: only the one with the key.
+  const Response list = Call("GET", "/logs", "", Bearer("read-key"));
+  EXPECT_NE(list.Body().find("\"count\":1"), std::string_view::npos) << list.Body();
+}
+
+TEST_F(ApiTest, KeysHealthAndPreflightsStayOpenAndKeysCanBeReplaced) {
+  OpenWithKeys();
+  EXPECT_EQ(Call("GET", "/healthz").status, 200);
+  EXPECT_EQ(Call("OPTIONS", "/logs").status, 204);
+  EXPECT_EQ(Call("GET", "/nowhere").status, 404);
+  EXPECT_EQ(Call("DELETE", "/logs").status, 405);
+  EXPECT_EQ(Call("GET", "/logs", "", Bearer("read-key")).status, 200);
+  auto ring = KeyRing::Parse(testing::KeyLine("new-key", "scopes=read"));
+  api_->SetKeys(std::make_shared<const KeyRing>(std::move(ring).value()));
+  EXPECT_EQ(Call("GET", "/logs", "", Bearer("read-key")).status, 401);
+  EXPECT_EQ(Call("GET", "/logs", "", Bearer("new-key")).status, 200);
+  api_->SetKeys(nullptr);  // none: open again
+  EXPECT_EQ(Call("GET", "/logs").status, 200);
 }
 
 }  // namespace

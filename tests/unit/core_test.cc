@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/attributes.h"
+#include "core/base64.h"
 #include "core/datetime.h"
 #include "core/ingest_request.h"
 #include "core/json_writer.h"
@@ -416,6 +417,44 @@ TEST(Datetime, NowIsTheSystemClock) {
   int64_t now = NowUnixMillis();
   EXPECT_GT(now, 1767225600000);  // after 2026-01-01
   EXPECT_LT(now, 4102444800000);  // before 2100
+}
+
+// Base64: RFC 4648 section 10's test vectors, both alphabets, and refusals.
+TEST(Base64Test, Rfc4648Vectors) {
+  const std::pair<std::string_view, std::string_view> vectors[] = {{"", ""},
+                                                                   {"f", "Zg=="},
+                                                                   {"fo", "Zm8="},
+                                                                   {"foo", "Zm9v"},
+                                                                   {"foob", "Zm9vYg=="},
+                                                                   {"fooba", "Zm9vYmE="},
+                                                                   {"foobar", "Zm9vYmFy"}};
+  for (const auto& [bytes, text] : vectors) {
+    EXPECT_EQ(base64::Encode(bytes, base64::Alphabet::kStandard), text);
+    std::string unpadded(text.substr(0, text.find('=')));
+    EXPECT_EQ(base64::Encode(bytes, base64::Alphabet::kUrl), unpadded);
+    for (auto alphabet : {base64::Alphabet::kStandard, base64::Alphabet::kEither}) {
+      std::string out;
+      EXPECT_TRUE(base64::Decode(text, alphabet, &out)) << text;
+      EXPECT_EQ(out, bytes);
+    }
+    for (auto alphabet : {base64::Alphabet::kUrl, base64::Alphabet::kEither}) {
+      std::string out;
+      EXPECT_TRUE(base64::Decode(unpadded, alphabet, &out)) << unpadded;
+      EXPECT_EQ(out, bytes);
+    }
+  }
+  // 0xfb 0xff: '+' and '/' in the standard alphabet, '-' and '_' in the URL one.
+  EXPECT_EQ(base64::Encode("\xfb\xff", base64::Alphabet::kStandard), "+/8=");
+  EXPECT_EQ(base64::Encode("\xfb\xff", base64::Alphabet::kUrl), "-_8");
+  std::string out;
+  EXPECT_FALSE(base64::Decode("-_8=", base64::Alphabet::kStandard, &out));
+  EXPECT_FALSE(base64::Decode("+/8", base64::Alphabet::kUrl, &out));
+  EXPECT_FALSE(base64::Decode("Zm9vYg==", base64::Alphabet::kUrl, &out));       // no padding there
+  EXPECT_FALSE(base64::Decode("Zm9vYg", base64::Alphabet::kStandard, &out));    // padding missing
+  EXPECT_FALSE(base64::Decode("Zm9vY", base64::Alphabet::kEither, &out));       // no such length
+  EXPECT_FALSE(base64::Decode("Zm9vYh==", base64::Alphabet::kStandard, &out));  // bits left over
+  EXPECT_FALSE(base64::Decode("Zm9v Yg==", base64::Alphabet::kStandard, &out));
+  EXPECT_FALSE(base64::Decode("Zg=", base64::Alphabet::kStandard, &out));
 }
 
 }  // namespace

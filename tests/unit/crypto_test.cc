@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.h"
 #include "crypto/ff1.h"
+#include "crypto/sha256.h"
 
 namespace logsvc::crypto {
 namespace {
@@ -161,3 +163,27 @@ TEST(Ff1, EncryptManyAgreesWithEncryptOneAtATime) {
 
 }  // namespace
 }  // namespace logsvc::crypto
+
+namespace logsvc {
+namespace {
+
+// SHA-256: FIPS 180-4's examples (NIST's "SHA256.pdf"), and the framing of parts.
+TEST(Sha256Test, NistExamples) {
+  const auto hex = [](const crypto::Sha256Digest& d) {
+    return ascii::LowerHex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  };
+  EXPECT_EQ(hex(crypto::Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex(crypto::Sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(hex(crypto::Sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // Each part is followed by a 0 byte.
+  EXPECT_EQ(crypto::Sha256OfParts({"ab", "c"}), crypto::Sha256(std::string_view("ab\0c\0", 5)));
+  EXPECT_NE(crypto::Sha256OfParts({"ab", "c"}), crypto::Sha256OfParts({"a", "bc"}));
+  EXPECT_TRUE(crypto::EqualInConstantTime(crypto::Sha256("x"), crypto::Sha256("x")));
+  EXPECT_FALSE(crypto::EqualInConstantTime(crypto::Sha256("x"), crypto::Sha256("y")));
+}
+
+}  // namespace
+}  // namespace logsvc
