@@ -1,5 +1,8 @@
 #include "api/api.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "api/content_coding.h"
 #include "api/cursor.h"
 #include "api/ingest_format.h"
@@ -158,12 +161,13 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
     if (route.path != kind || !(options_.routes & route.group)) continue;
     served = true;
     if (route.method != m) continue;
-    if (auto refused = Authorize(req, route.scope, route.name)) {
+    Caller caller;
+    if (auto refused = Admit(req, route.scope, route.name, &caller)) {
       return done(WithCors(std::move(*refused), cors));
     }
     switch (route.handler) {
       case Handler::kIngest:
-        return Ingest(req, cors, std::move(done));
+        return Ingest(req, caller, cors, std::move(done));
       case Handler::kSearch:
         return Search(req, cors, std::move(done));
       case Handler::kStats:
@@ -179,7 +183,7 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
                             route.handler == Handler::kOtlp   ? IngestFormatKind::kOtlp
                             : route.handler == Handler::kLoki ? IngestFormatKind::kLoki
                                                               : IngestFormatKind::kEsBulk,
-                            cors, std::move(done));
+                            caller, cors, std::move(done));
       case Handler::kEsProbe:
         if (auto probe = EsProbe(m, path)) return done(WithCors(std::move(*probe), cors));
         return done(WithCors(ErrorResponse(404, NoSuchRoute()), cors));
@@ -207,32 +211,68 @@ void Api::SetKeys(std::shared_ptr<const KeyRing> keys) {
   keys_ = std::move(keys);
 }
 
-std::optional<Response> Api::Authorize(const Request& req, Scope scope,
-                                       std::string_view route) const {
+namespace {
+
+// Retry-After: whole seconds, at least 1 (RFC 9110 section 10.2.3).
+std::string RetryAfter(double seconds) {
+  return std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(seconds))));
+}
+
+}  // namespace
+
+std::optional<Response> Api::Admit(const Request& req, Scope scope, std::string_view route,
+                                   Caller* caller) {
   if (scope == kScopeNone) return std::nullopt;
   std::shared_ptr<const KeyRing> keys;
   {
     util::MutexLock lock(&keys_mu_);
     keys = keys_;
   }
-  if (!keys || keys->empty()) return std::nullopt;  // no keys configured: open
-  const ApiKey* key = nullptr;
-  for (const std::string& secret : PresentedSecrets(req.headers)) {
-    if ((key = keys->Find(secret)) != nullptr) break;
+  caller->limits = options_.rate_limits;
+  if (!keys || keys->empty()) {
+    // No keys configured: open, limited by client address.
+    if (!caller->limits.none()) caller->subject = "a:" + std::string(req.client);
+  } else {
+    const ApiKey* key = nullptr;
+    for (const std::string& secret : PresentedSecrets(req.headers)) {
+      if ((key = keys->Find(secret)) != nullptr) break;
+    }
+    if (key == nullptr) {
+      // The same answer with no key and with a wrong one: it never says
+      // whether a key exists.
+      Response r = ErrorResponse(
+          401,
+          "This request needs a valid API key: send it as Authorization: Bearer KEY, as the "
+          "password of Basic authentication, or as X-API-Key: KEY.");
+      r.headers.push_back({"WWW-Authenticate", R"(Bearer realm="logsvc", Basic realm="logsvc")"});
+      return r;
+    }
+    if (!(key->scopes & scope)) {
+      return ErrorResponse(403, "This API key does not have the \"" +
+                                    std::string(ScopeName(scope)) + "\" scope, which " +
+                                    std::string(route) + " needs.");
+    }
+    if (key->limits.requests_per_second > 0) {
+      caller->limits.requests_per_second = key->limits.requests_per_second;
+    }
+    if (key->limits.entries_per_second > 0) {
+      caller->limits.entries_per_second = key->limits.entries_per_second;
+    }
+    if (!caller->limits.none()) {
+      caller->subject =
+          "k:" + std::string(reinterpret_cast<const char*>(key->hash.data()), key->hash.size());
+    }
   }
-  if (key == nullptr) {
-    // The same answer with no key and with a wrong one: it never says
-    // whether a key exists.
+  if (caller->subject.empty()) return std::nullopt;
+  if (const double wait = limiter_.TakeRequest(caller->subject, caller->limits); wait > 0) {
     Response r = ErrorResponse(
-        401,
-        "This request needs a valid API key: send it as Authorization: Bearer KEY, as the "
-        "password of Basic authentication, or as X-API-Key: KEY.");
-    r.headers.push_back({"WWW-Authenticate", R"(Bearer realm="logsvc", Basic realm="logsvc")"});
+        429, "Too many requests: this " +
+                 std::string(caller->subject[0] == 'k' ? "API key" : "client address") +
+                 " may make " +
+                 std::to_string(static_cast<int64_t>(caller->limits.requests_per_second)) +
+                 " a second; retry after the time in Retry-After.");
+    r.headers.push_back({"Retry-After", RetryAfter(wait)});
     return r;
-  }
-  if (!(key->scopes & scope)) {
-    return ErrorResponse(403, "This API key does not have the \"" + std::string(ScopeName(scope)) +
-                                  "\" scope, which " + std::string(route) + " needs.");
   }
   return std::nullopt;
 }
@@ -304,8 +344,22 @@ Result<std::optional<IdempotentWrite>> IdempotencyOf(const Request& req, std::st
 
 }  // namespace
 
-void Api::Store(std::optional<IdempotentWrite> once, std::vector<LogEntry> entries,
-                std::string_view cors, Done done, Created created, Failed failed) {
+void Api::Store(const Caller& caller, std::optional<IdempotentWrite> once,
+                std::vector<LogEntry> entries, std::string_view cors, Done done, Created created,
+                Failed failed) {
+  if (!caller.subject.empty()) {
+    if (const double wait = limiter_.TakeEntries(caller.subject, caller.limits, entries.size());
+        wait > 0) {
+      Response r = ErrorResponse(
+          429, "Too many entries: this " +
+                   std::string(caller.subject[0] == 'k' ? "API key" : "client address") +
+                   " may store " +
+                   std::to_string(static_cast<int64_t>(caller.limits.entries_per_second)) +
+                   " a second; nothing was stored: retry after the time in Retry-After.");
+      r.headers.push_back({"Retry-After", RetryAfter(wait)});
+      return done(WithCors(std::move(r), cors));
+    }
+  }
   auto finish = [cors, done = std::move(done), created = std::move(created),
                  failed = std::move(failed)](Result<OnceResult> r) mutable {
     if (!r.ok()) return done(WithCors(failed(r.status()), cors));
@@ -351,8 +405,8 @@ void Api::Store(std::optional<IdempotentWrite> once, std::vector<LogEntry> entri
   store_.AppendBatch(std::move(entries), std::move(stored));
 }
 
-void Api::IngestFormat(const Request& req, IngestFormatKind kind, std::string_view cors,
-                       Done done) {
+void Api::IngestFormat(const Request& req, IngestFormatKind kind, const Caller& caller,
+                       std::string_view cors, Done done) {
   std::string decoded;
   std::string_view body;
   if (auto error = DecodedBody(req, options_.max_body_bytes, &decoded, &body)) {
@@ -369,19 +423,21 @@ void Api::IngestFormat(const Request& req, IngestFormatKind kind, std::string_vi
   Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req, body);
   if (!once.ok()) return done(WithCors(ErrorResponse(400, once.status().message()), cors));
   Store(
-      std::move(once).value(), std::move(parsed.entries), cors, std::move(done),
+      caller, std::move(once).value(), std::move(parsed.entries), cors, std::move(done),
       [created = std::move(parsed.created)](const OnceResult& r) { return created(r.ids); },
       std::move(parsed.failed));
 }
 
-void Api::Ingest(const Request& req, std::string_view cors, Done done) {
+void Api::Ingest(const Request& req, const Caller& caller, std::string_view cors, Done done) {
   std::string decoded;
   std::string_view body;
   if (auto error = DecodedBody(req, options_.max_body_bytes, &decoded, &body)) {
     return done(WithCors(std::move(*error), cors));
   }
   const BodyForm form = BatchFormOf(req.headers.Get("Content-Type").value_or(""), body);
-  if (form != BodyForm::kSingle) return IngestBatch(req, body, form, cors, std::move(done));
+  if (form != BodyForm::kSingle) {
+    return IngestBatch(req, caller, body, form, cors, std::move(done));
+  }
   auto parsed = ParseIngestRequest(body);
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
   Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req, body);
@@ -396,7 +452,7 @@ void Api::Ingest(const Request& req, std::string_view cors, Done done) {
   // Location points at the new entry only where this Api serves it.
   const bool location = options_.routes & kReadRoutes;
   Store(
-      std::move(once).value(), std::move(entry), cors, std::move(done),
+      caller, std::move(once).value(), std::move(entry), cors, std::move(done),
       [location](const OnceResult& r) {
         // The timestamp as stored: a replay answers the first request's.
         Response created = Json(201, CreatedBody(r.ids[0], r.timestamps_ms[0]));
@@ -406,8 +462,8 @@ void Api::Ingest(const Request& req, std::string_view cors, Done done) {
       StoreError);
 }
 
-void Api::IngestBatch(const Request& req, std::string_view body, BodyForm form,
-                      std::string_view cors, Done done) {
+void Api::IngestBatch(const Request& req, const Caller& caller, std::string_view body,
+                      BodyForm form, std::string_view cors, Done done) {
   auto parsed = ParseIngestBatch(body, form, NowUnixMillis());
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
   Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req, body);
@@ -419,7 +475,7 @@ void Api::IngestBatch(const Request& req, std::string_view body, BodyForm form,
         LogEntry{{}, e.timestamp_ms, e.severity, std::move(e.message), std::move(e.attributes)});
   }
   Store(
-      std::move(once).value(), std::move(entries), cors, std::move(done),
+      caller, std::move(once).value(), std::move(entries), cors, std::move(done),
       [](const OnceResult& r) { return Json(201, BatchCreatedBody(r.ids)); }, StoreError);
 }
 

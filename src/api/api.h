@@ -44,6 +44,7 @@
 
 #include "api/access_policy.h"
 #include "api/api_keys.h"
+#include "api/rate_limiter.h"
 #include "api/request_headers.h"
 #include "core/ingest_batch.h"
 #include "logsvc/log_store.h"
@@ -57,6 +58,10 @@ struct Request {
   std::string_view target;  // path, optionally followed by "?query"
   std::string body;
   RequestHeaders headers;  // every header field as received
+
+  // The client's IP address as the transport knows it ("" if it does not):
+  // the rate limits' subject when no API keys are configured.
+  std::string_view client = {};
 
   std::string_view path() const { return target.substr(0, target.find('?')); }
   // What follows '?', still percent-encoded; "" if there is none.
@@ -112,6 +117,9 @@ struct ApiOptions {
   // The API keys (api_keys.h); null or empty: every route is open, as the
   // original's. Replaced while running by Api::SetKeys.
   std::shared_ptr<const KeyRing> keys = nullptr;
+  // The rate limits (rate_limiter.h) of each key without its own, or, with no
+  // keys, of each client address (Request::client). 0: none.
+  RateLimits rate_limits = {};
 };
 
 // Thread-safe: any thread may call Handle at any time.
@@ -132,20 +140,27 @@ class Api {
   void SetKeys(std::shared_ptr<const KeyRing> keys);
 
  private:
+  // Who makes a request, for its rate limits: an API key, or an address.
+  struct Caller {
+    std::string subject;  // "" when nothing limits the request
+    RateLimits limits;
+  };
   // nullopt if the request may use a route that needs `scope` (`route`
-  // names it); else the 401 (no valid key, with WWW-Authenticate) or 403
-  // (a key without the scope).
-  std::optional<Response> Authorize(const Request& req, Scope scope, std::string_view route) const;
+  // names it), with *caller set; else the 401 (no valid key, with
+  // WWW-Authenticate), 403 (a key without the scope) or 429 (over its
+  // requests a second, with Retry-After).
+  std::optional<Response> Admit(const Request& req, Scope scope, std::string_view route,
+                                Caller* caller);
   // `cors`: the Access-Control-Allow-Origin of the response (Access's
   // allow_origin), a view that outlives the request.
   void Route(const Request& req, std::string_view cors, Done done);
   // The 404 sentence: the routes served, e.g. "The API is POST /logs and GET /healthz."
   std::string NoSuchRoute() const;
-  void Ingest(const Request& req, std::string_view cors, Done done);
+  void Ingest(const Request& req, const Caller& caller, std::string_view cors, Done done);
   // A JSON array or NDJSON body (core/ingest_batch.h): all entries or none.
   // `body`: the request's, its Content-Encoding undone.
-  void IngestBatch(const Request& req, std::string_view body, BodyForm form, std::string_view cors,
-                   Done done);
+  void IngestBatch(const Request& req, const Caller& caller, std::string_view body, BodyForm form,
+                   std::string_view cors, Done done);
   // Stores what an ingest route parsed: with AppendOnce when `once` (the
   // request's Idempotency-Key), else Append (one entry) or AppendBatch; then
   // answers with `created` (kStored, and kReplayed with Idempotent-Replayed:
@@ -153,11 +168,15 @@ class Api {
   // request) or 409 with Retry-After (the key's first request is in progress).
   using Created = std::function<Response(const OnceResult&)>;
   using Failed = std::function<Response(const Status&)>;
-  void Store(std::optional<IdempotentWrite> once, std::vector<LogEntry> entries,
-             std::string_view cors, Done done, Created created, Failed failed);
+  // First, the caller's entries a second: over it, 429 with Retry-After and
+  // nothing stored.
+  void Store(const Caller& caller, std::optional<IdempotentWrite> once,
+             std::vector<LogEntry> entries, std::string_view cors, Done done, Created created,
+             Failed failed);
   // The shippers' formats (api/ingest_format.h): OTLP, Loki push, Elasticsearch bulk.
   enum class IngestFormatKind { kOtlp, kLoki, kEsBulk };
-  void IngestFormat(const Request& req, IngestFormatKind kind, std::string_view cors, Done done);
+  void IngestFormat(const Request& req, IngestFormatKind kind, const Caller& caller,
+                    std::string_view cors, Done done);
   void Search(const Request& req, std::string_view cors, Done done);
   void Stats(const Request& req, std::string_view cors, Done done);
   void Recent(std::string_view cors, Done done);
@@ -168,6 +187,7 @@ class Api {
   const ApiOptions options_;
   mutable util::Mutex keys_mu_;
   std::shared_ptr<const KeyRing> keys_ GUARDED_BY(keys_mu_);
+  RateLimiter limiter_;
 
   // The last GET /logs body and the list it was made from: while the store
   // hands out the same list, the body is reused instead of re-encoded.

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/ascii.h"
 #include "core/base64.h"
@@ -50,6 +51,16 @@ std::vector<std::string_view> Fields(std::string_view line) {
     line = ascii::TrimOws(line.substr(end));
   }
   return out;
+}
+
+bool ParseRate(std::string_view text, double* out) {
+  uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 1000000000) {
+    return false;
+  }
+  *out = static_cast<double>(n);
+  return true;
 }
 
 }  // namespace
@@ -108,7 +119,7 @@ Result<KeyRing> KeyRing::Parse(std::string_view text) {
           "must begin with sha256: and the 64 hex digits of a key's SHA-256 "
           "(`logsvc keys create` writes such lines)");
     }
-    bool has_scopes = false, has_name = false;
+    bool has_scopes = false, has_name = false, has_requests = false, has_entries = false;
     for (size_t i = 1; i < fields.size(); ++i) {
       const std::string_view f = fields[i];
       if (f.starts_with("scopes=") && !has_scopes) {
@@ -122,9 +133,20 @@ Result<KeyRing> KeyRing::Parse(std::string_view text) {
         }
         key.name = std::string(f.substr(5));
         has_name = true;
+      } else if (f.starts_with("requests-per-second=") && !has_requests) {
+        if (!ParseRate(f.substr(20), &key.limits.requests_per_second)) {
+          return bad("requests-per-second= takes a whole number from 1 to 1000000000");
+        }
+        has_requests = true;
+      } else if (f.starts_with("entries-per-second=") && !has_entries) {
+        if (!ParseRate(f.substr(19), &key.limits.entries_per_second)) {
+          return bad("entries-per-second= takes a whole number from 1 to 1000000000");
+        }
+        has_entries = true;
       } else {
         return bad("unknown or repeated field \"" + std::string(f.substr(0, 40)) +
-                   "\": a line is the hash, scopes=..., and optionally name=...");
+                   "\": a line is the hash, scopes=..., and optionally name=..., "
+                   "requests-per-second=..., entries-per-second=...");
       }
     }
     if (!has_scopes) return bad("no scopes= (ingest, read, admin, comma-separated)");
@@ -182,8 +204,14 @@ std::vector<std::string> PresentedSecrets(const RequestHeaders& headers) {
   return out;
 }
 
-Result<NewKey> CreateKey(unsigned scopes, std::string_view name) {
+Result<NewKey> CreateKey(unsigned scopes, std::string_view name, const RateLimits& limits) {
   if (scopes == 0) return Status::InvalidArgument("a key needs at least one scope");
+  for (double rate : {limits.requests_per_second, limits.entries_per_second}) {
+    if (rate != 0 &&
+        (rate < 1 || rate > 1e9 || rate != static_cast<double>(static_cast<uint64_t>(rate)))) {
+      return Status::InvalidArgument("a rate limit is a whole number from 1 to 1000000000");
+    }
+  }
   if (!name.empty() && !ValidName(name)) {
     return Status::InvalidArgument("a key's name is 1 to 64 letters, digits, '.', '_' or '-'");
   }
@@ -208,6 +236,14 @@ Result<NewKey> CreateKey(unsigned scopes, std::string_view name) {
     first = false;
   }
   if (!name.empty()) key.line += "  name=" + std::string(name);
+  if (limits.requests_per_second > 0) {
+    key.line += "  requests-per-second=" +
+                std::to_string(static_cast<uint64_t>(limits.requests_per_second));
+  }
+  if (limits.entries_per_second > 0) {
+    key.line +=
+        "  entries-per-second=" + std::to_string(static_cast<uint64_t>(limits.entries_per_second));
+  }
   key.line += '\n';
   return key;
 }

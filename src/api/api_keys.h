@@ -7,12 +7,15 @@
 //
 //   # made by `logsvc keys create`
 //   sha256:5b5c...e1f0  scopes=ingest,read  name=checkout
+//   sha256:93a1...07bc  scopes=ingest  requests-per-second=50  entries-per-second=20000
 //
 // Fields are separated by spaces or tabs; '#' starts a comment line; blank
 // lines are skipped. Scopes: `ingest` (POST /logs and the shippers' routes,
 // with Elasticsearch's probes), `read` (GET /logs, /logs/stats,
 // /logs/{logId}), `admin` (operators' routes, such as /metrics). A key has
-// exactly the scopes listed: admin does not imply the others.
+// exactly the scopes listed: admin does not imply the others. The rate
+// limits (whole numbers, 1 to 1,000,000,000) replace, for this key, those of
+// `logsvc serve --rate-limit-*` (api/rate_limiter.h).
 //
 // Keys are made by CreateKey: "lsk_" and 43 base64url characters (32 random
 // bytes), so a key is never guessed, and a hash of it reveals nothing.
@@ -26,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/rate_limiter.h"
 #include "api/request_headers.h"
 #include "crypto/sha256.h"
 #include "logsvc/status.h"
@@ -48,6 +52,7 @@ struct ApiKey {
   crypto::Sha256Digest hash;
   unsigned scopes = 0;  // Scope bits
   std::string name;     // "" if the line gives none
+  RateLimits limits;    // 0: the server's default
 };
 
 class KeyRing {
@@ -78,14 +83,15 @@ class KeyRing {
 // X-API-Key: KEY. Empty if it presents none.
 std::vector<std::string> PresentedSecrets(const RequestHeaders& headers);
 
-// A new random key and its keys-file line. InvalidArgument for a name that is
-// not 1 to 64 letters, digits, '.', '_' or '-', or no scopes; kInternal if
-// the system has no randomness to give.
+// A new random key and its keys-file line, with `limits` where they are not
+// 0. InvalidArgument for a name that is not 1 to 64 letters, digits, '.',
+// '_' or '-', no scopes, or a limit that is not a whole number from 1 to
+// 1,000,000,000; kInternal if the system has no randomness to give.
 struct NewKey {
   std::string secret;  // shown once, never stored
   std::string line;    // "sha256:<hex>  scopes=...  name=...\n"
 };
-Result<NewKey> CreateKey(unsigned scopes, std::string_view name);
+Result<NewKey> CreateKey(unsigned scopes, std::string_view name, const RateLimits& limits = {});
 
 }  // namespace logsvc::api
 

@@ -39,13 +39,14 @@ Result<std::shared_ptr<const api::KeyRing>> LoadKeyFile(const std::string& path)
   return std::make_shared<const api::KeyRing>(std::move(ring).value());
 }
 
-int RunKeysCreate(const std::string& path, const std::string& scopes, const std::string& name) {
+int RunKeysCreate(const std::string& path, const std::string& scopes, const std::string& name,
+                  const api::RateLimits& limits) {
   auto parsed = api::ParseScopes(scopes);
   if (!parsed.ok()) {
     std::fprintf(stderr, "logsvc: error: --scopes: %s\n", parsed.status().message().c_str());
     return 2;
   }
-  auto key = api::CreateKey(parsed.value(), name);
+  auto key = api::CreateKey(parsed.value(), name, limits);
   if (!key.ok()) {
     std::fprintf(stderr, "logsvc: error: %s\n", key.status().message().c_str());
     return key.status().code() == Status::Code::kInvalidArgument ? 2 : 1;

@@ -19,7 +19,9 @@ Result<std::shared_ptr<const api::KeyRing>> LoadKeyFile(const std::string& path)
 // name, appends its line to `path` (created with mode 0600 if missing, and
 // synced), and prints the key once on stdout. Exit status: 0, 1 if the file
 // cannot be written, 2 for bad scopes or name.
-int RunKeysCreate(const std::string& path, const std::string& scopes, const std::string& name);
+// `limits`: the key's own rate limits (0: the server's).
+int RunKeysCreate(const std::string& path, const std::string& scopes, const std::string& name,
+                  const api::RateLimits& limits);
 
 }  // namespace logsvc::cli
 

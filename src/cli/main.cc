@@ -115,6 +115,18 @@ int main(int argc, char** argv) {
                    "File of API keys (made by 'logsvc keys create'): every route but /healthz "
                    "then needs a key with its scope; re-read on SIGHUP (default: none, open)")
       ->envname("LOGSVC_AUTH_KEYS");
+  serve
+      ->add_option("--rate-limit-requests", opts.rate_limit_requests,
+                   "Requests a second each API key may make (unless its line says otherwise), "
+                   "or, without keys, each client address; past it 429 (default: 0, none)")
+      ->envname("LOGSVC_RATE_LIMIT_REQUESTS")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1000000000}));
+  serve
+      ->add_option("--rate-limit-entries", opts.rate_limit_entries,
+                   "Entries a second each API key (or client address) may store; past it 429 "
+                   "(default: 0, none)")
+      ->envname("LOGSVC_RATE_LIMIT_ENTRIES")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1000000000}));
 
   CLI::App* keys = app.add_subcommand("keys", "Manage the API keys file of --auth-keys.");
   keys->require_subcommand(1);
@@ -130,6 +142,15 @@ int main(int argc, char** argv) {
                    "What the key may do: ingest, read, admin (comma-separated)")
       ->required();
   create->add_option("--name", key_name, "A name for the key (letters, digits, '.', '_', '-')");
+  logsvc::api::RateLimits key_limits;
+  create
+      ->add_option("--requests-per-second", key_limits.requests_per_second,
+                   "The key's own limit of requests a second (default: the server's)")
+      ->check(CLI::Range(1.0, 1e9));
+  create
+      ->add_option("--entries-per-second", key_limits.entries_per_second,
+                   "The key's own limit of entries stored a second (default: the server's)")
+      ->check(CLI::Range(1.0, 1e9));
   keys->allow_extras(false);
   create->allow_extras(false);
   // Left-over words reach us instead of a generic "subcommand required", so
@@ -155,6 +176,7 @@ int main(int argc, char** argv) {
                           : "unknown command '" + word + "'; the commands are 'serve' and 'keys'");
   }
   if (serve->parsed()) return logsvc::cli::RunServe(opts);
-  if (create->parsed()) return logsvc::cli::RunKeysCreate(keys_file, key_scopes, key_name);
+  if (create->parsed())
+    return logsvc::cli::RunKeysCreate(keys_file, key_scopes, key_name, key_limits);
   return UsageError("no command given; the commands are 'serve' and 'keys'");
 }

@@ -51,9 +51,12 @@ int RunServe(const ServeOptions& options) {
     if (!loaded.ok()) return ConfigError(loaded.status().message());
     keys = std::move(loaded).value();
   }
-  const api::ApiOptions api_options{.access = {.hosts = hosts.value(), .cors = cors.value()},
-                                    .max_body_bytes = options.max_body_bytes,
-                                    .keys = keys};
+  const api::ApiOptions api_options{
+      .access = {.hosts = hosts.value(), .cors = cors.value()},
+      .max_body_bytes = options.max_body_bytes,
+      .keys = keys,
+      .rate_limits = {static_cast<double>(options.rate_limit_requests),
+                      static_cast<double>(options.rate_limit_entries)}};
   // Default: one I/O thread per core but one, which is left to the writer
   // thread and RocksDB's flushes. On a 2-core machine with its clients beside
   // it, two I/O threads raised GET /logs p99 from 0.35 ms to 4 ms (three busy
@@ -134,7 +137,9 @@ int RunServe(const ServeOptions& options) {
         .Bool("access_log", options.access_log)
         .Str("cors_origins", api_options.access.cors.Describe())
         .Str("allowed_hosts", api_options.access.hosts.Describe())
-        .Int("api_keys", keys ? static_cast<int64_t>(keys->size()) : 0);
+        .Int("api_keys", keys ? static_cast<int64_t>(keys->size()) : 0)
+        .Int("rate_limit_requests", static_cast<int64_t>(options.rate_limit_requests))
+        .Int("rate_limit_entries", static_cast<int64_t>(options.rate_limit_entries));
   }
   if ((!keys || keys->empty()) && !IsLoopbackHost(address.value().host)) {
     log::Warn(

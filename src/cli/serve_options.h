@@ -28,6 +28,9 @@ struct ServeOptions {
   std::string cors_origins;   // "": same-origin pages only; "*" or a list (api::CorsPolicy)
   std::string allowed_hosts;  // "": the defaults of api::HostPolicy::ForServer; "*" or a list
   std::string auth_keys;      // "": no keys, every route open; else the keys file
+  // Per key without its own (or per client address without keys); 0: none.
+  uint64_t rate_limit_requests = 0;
+  uint64_t rate_limit_entries = 0;
 };
 
 // The free space the RocksDB store keeps on its disk (--min-free-disk).

@@ -161,7 +161,10 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
       : stream_(std::move(socket)), mailbox_(mailbox), idle_(idle), server_(server) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    if (!ec) {
+      client_ = ep.address().to_string();
+      remote_ = client_ + ":" + std::to_string(ep.port());
+    }
     // Replies are first written without waiting (WriteNow).
     stream_.socket().non_blocking(true, ec);
   }
@@ -321,7 +324,7 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
     boost::container::small_vector<api::HeaderField, 16> fields;
     for (const auto& f : req) fields.push_back({f.name_string(), f.value()});
     api::Request ar{req.method_string(), OriginForm(req.target()), std::move(req.body()),
-                    api::RequestHeaders({fields.data(), fields.size()})};
+                    api::RequestHeaders({fields.data(), fields.size()}), client_};
     // Called on a store thread, or inline: continue on this connection's thread.
     server_.api.Handle(ar, [self = shared_from_this()](api::Response res) {
       self->mailbox_.Deliver(self, std::move(res));
@@ -455,6 +458,7 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
   bool keep_alive_ = false;
   bool head_ = false;
   bool counted_ = false;
+  std::string client_;  // the peer's address: rate limits without keys
   std::string remote_;
   std::chrono::steady_clock::time_point started_;  // the request's first bytes (access log)
   size_t lingered_ = 0;

@@ -48,8 +48,8 @@ class KeysFile:
         self.path = os.path.join(d.name, "keys")
         self.test = test
 
-    def create(self, scopes, name=None):
-        args = ["keys", "create", "--auth-keys", self.path, "--scopes", scopes]
+    def create(self, scopes, name=None, extra=()):
+        args = ["keys", "create", "--auth-keys", self.path, "--scopes", scopes] + list(extra)
         if name:
             args += ["--name", name]
         done = run_cli(args)
@@ -243,6 +243,70 @@ class AuthTest(LogsvcTestCase):
             seen = len(lines)
             time.sleep(0.05)
         self.fail("no %r in the log: %r" % (msg, self.server.stderr_lines))
+
+
+class RateLimitTest(LogsvcTestCase):
+    """Token buckets: a burst past the limit gets 429s with Retry-After, and
+    what is accepted is what the bucket held (plus what it refilled meanwhile)."""
+
+    def total(self, server, headers=None):
+        reply = server.request("GET", "/logs/stats", headers=headers)
+        self.assertEqual(reply.status, 200, reply)
+        return reply.json()["total"]
+
+    def burst(self, server, n, body, headers):
+        """n POST /logs on one keep-alive connection, as fast as it goes;
+        returns (statuses, seconds it took, the 429s' Retry-After values)."""
+        conn = server.connection()
+        self.addCleanup(conn.close)
+        statuses, retry_after = [], set()
+        start = time.monotonic()
+        for _ in range(n):
+            reply = send(conn, "POST", "/logs", body, headers)
+            statuses.append(reply.status)
+            if reply.status == 429:
+                retry_after.add(reply.header("Retry-After"))
+                self.assertIn("Too many", reply.json()["error"])
+        return statuses, time.monotonic() - start, retry_after
+
+    def test_requests_per_key_from_the_keys_file(self):
+        keys = KeysFile(self)
+        # The key's own limit (5 a second) replaces the server's (1000).
+        limited = keys.create("ingest,read", "limited", ["--requests-per-second", "5"])
+        with open(keys.path) as f:
+            self.assertIn("requests-per-second=5", f.read())
+        free = keys.create("ingest,read", "free")
+        server = self.start_server(args=["--auth-keys", keys.path, "--rate-limit-requests", "1000"])
+        statuses, took, retry_after = self.burst(server, 20, ENTRY, bearer(limited))
+        accepted = statuses.count(201)
+        # Five in the bucket, plus what refilled while the burst ran.
+        self.assertGreaterEqual(accepted, 5, statuses)
+        self.assertLessEqual(accepted, 5 + int(took * 5) + 1, (statuses, took))
+        self.assertEqual(statuses.count(429), 20 - accepted, statuses)
+        self.assertEqual(statuses[:5], [201] * 5)
+        self.assertEqual(retry_after, {"1"})
+        # Nothing but the accepted was stored; another key is not limited by it.
+        statuses, _, _ = self.burst(server, 20, ENTRY, bearer(free))
+        self.assertEqual(statuses, [201] * 20)
+        self.assertEqual(self.total(server, bearer(free)), accepted + 20)
+
+    def test_entries_per_client_address_without_keys(self):
+        server = self.start_server(args=["--rate-limit-entries", "1000"])
+        self.assertEqual(server.started["rate_limit_entries"], 1000)
+        batch = [{"severity": "info", "message": "rate %d" % i} for i in range(300)]
+        statuses, took, retry_after = self.burst(server, 8, batch, {})
+        accepted = statuses.count(201)
+        # 1000 in the bucket: batches are let in while it is above zero
+        # (1000, 700, 400, 100), the fifth waits for the debt to be paid.
+        self.assertGreaterEqual(accepted, 4, statuses)
+        self.assertLessEqual(accepted, 4 + int(took * 1000 / 300) + 1, (statuses, took))
+        self.assertEqual(statuses[:4], [201] * 4)
+        self.assertIn(429, statuses)
+        self.assertEqual(self.total(server), 300 * accepted)
+        # The wait is what Retry-After said: after it, a batch is taken again.
+        time.sleep(max(int(v) for v in retry_after))
+        reply = server.request("POST", "/logs", batch)
+        self.assertEqual(reply.status, 201, reply)
 
 
 class KeylessWarningTest(LogsvcTestCase):

@@ -124,5 +124,88 @@ TEST(CreateKeyTest, RandomKeysWhoseLinesParse) {
   EXPECT_TRUE(CreateKey(kScopeAdmin, "").ok());
 }
 
+TEST(KeyRingTest, RateLimitsPerKey) {
+  auto ring = KeyRing::Parse(KeyLine("a", "scopes=read requests-per-second=50") +
+                             KeyLine("b",
+                                     "scopes=read entries-per-second=20000 "
+                                     "requests-per-second=7") +
+                             KeyLine("c", "scopes=read"));
+  ASSERT_TRUE(ring.ok()) << ring.status().message();
+  EXPECT_EQ(ring.value().Find("a")->limits.requests_per_second, 50);
+  EXPECT_EQ(ring.value().Find("a")->limits.entries_per_second, 0);
+  EXPECT_EQ(ring.value().Find("b")->limits.requests_per_second, 7);
+  EXPECT_EQ(ring.value().Find("b")->limits.entries_per_second, 20000);
+  EXPECT_TRUE(ring.value().Find("c")->limits.none());
+  for (const char* bad : {"requests-per-second=0", "requests-per-second=1.5",
+                          "entries-per-second=-3", "entries-per-second=1000000001",
+                          "requests-per-second=", "requests-per-second=5 requests-per-second=6"}) {
+    EXPECT_FALSE(KeyRing::Parse(KeyLine("a", std::string("scopes=read ") + bad)).ok()) << bad;
+  }
+  auto key = CreateKey(kScopeIngest, "", RateLimits{10, 5000});
+  ASSERT_TRUE(key.ok());
+  EXPECT_NE(key.value().line.find("requests-per-second=10  entries-per-second=5000"),
+            std::string::npos)
+      << key.value().line;
+  EXPECT_EQ(
+      KeyRing::Parse(key.value().line).value().Find(key.value().secret)->limits.entries_per_second,
+      5000);
+  EXPECT_FALSE(CreateKey(kScopeIngest, "", RateLimits{0.5, 0}).ok());
+}
+
+// RateLimiter on a clock the test moves.
+class RateLimiterTest : public ::testing::Test {
+ protected:
+  double now_ = 1000;
+  RateLimiter limiter_{3, [this] { return now_; }};
+};
+
+TEST_F(RateLimiterTest, RequestsBucketHoldsOneSecondAndRefills) {
+  const RateLimits limits{5, 0};
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(limiter_.TakeRequest("a", limits), 0) << i;
+  EXPECT_NEAR(limiter_.TakeRequest("a", limits), 0.2, 1e-9);
+  EXPECT_NEAR(limiter_.TakeRequest("a", limits), 0.2, 1e-9);  // refused requests take nothing
+  EXPECT_EQ(limiter_.refused(), 2u);
+  now_ += 0.2;
+  EXPECT_EQ(limiter_.TakeRequest("a", limits), 0);
+  EXPECT_GT(limiter_.TakeRequest("a", limits), 0);
+  // Another subject has its own bucket.
+  EXPECT_EQ(limiter_.TakeRequest("b", limits), 0);
+  // Idle for long: back to a second's worth, never more.
+  now_ += 60;
+  int allowed = 0;
+  while (limiter_.TakeRequest("a", limits) == 0) ++allowed;
+  EXPECT_EQ(allowed, 5);
+  // No limit: never refused, nothing kept.
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(limiter_.TakeRequest("a", RateLimits{}), 0);
+}
+
+TEST_F(RateLimiterTest, EntriesMayGoIntoDebtOnceThenWait) {
+  const RateLimits limits{0, 100};
+  EXPECT_EQ(limiter_.TakeEntries("a", limits, 250), 0);  // a batch larger than the burst
+  const double wait = limiter_.TakeEntries("a", limits, 1);
+  EXPECT_NEAR(wait, 1.51, 1e-9);  // the debt of 150, then one entry's worth
+  now_ += 1.4;
+  EXPECT_GT(limiter_.TakeEntries("a", limits, 1), 0);
+  now_ += 0.2;
+  EXPECT_EQ(limiter_.TakeEntries("a", limits, 1), 0);
+  EXPECT_EQ(limiter_.TakeEntries("b", limits, 100), 0);
+  EXPECT_GT(limiter_.TakeEntries("b", limits, 1), 0);
+}
+
+TEST_F(RateLimiterTest, MemoryIsBoundedWhateverTheNumberOfSubjects) {
+  const RateLimits limits{1, 0};
+  for (int i = 0; i < 1000; ++i) limiter_.TakeRequest("client-" + std::to_string(i), limits);
+  EXPECT_EQ(limiter_.subjects(), 3u);
+  // Past the bound new subjects share one bucket: the second is refused.
+  now_ += 0.01;
+  EXPECT_GT(limiter_.TakeRequest("client-1000", limits), 0);
+  // Once the buckets have refilled, they are cleared for new subjects.
+  now_ += 5;
+  EXPECT_EQ(limiter_.TakeRequest("late-1", limits), 0);
+  EXPECT_EQ(limiter_.TakeRequest("late-2", limits), 0);
+  EXPECT_LE(limiter_.subjects(), 3u);
+  EXPECT_GT(limiter_.TakeRequest("late-1", limits), 0);  // its own bucket again
+}
+
 }  // namespace
 }  // namespace logsvc::api

@@ -467,5 +467,55 @@ TEST_F(ApiTest, KeysHealthAndPreflightsStayOpenAndKeysCanBeReplaced) {
   EXPECT_EQ(Call("GET", "/logs").status, 200);
 }
 
+TEST_F(ApiTest, RateLimitsPerClientAddressWithoutKeys) {
+  ApiOptions options;
+  options.rate_limits = {2, 0};
+  Open(nullptr, std::move(options));
+  const auto call = [&](std::string_view client) {
+    std::promise<Response> p;
+    Request req{"GET", "/logs", "", RequestHeaders(), client};
+    api_->Handle(req, [&](Response r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  };
+  EXPECT_EQ(call("10.0.0.1").status, 200);
+  EXPECT_EQ(call("10.0.0.1").status, 200);
+  const Response refused = call("10.0.0.1");
+  EXPECT_EQ(refused.status, 429) << refused.Body();
+  EXPECT_EQ(HeaderOf(refused, "Retry-After"), "1");
+  EXPECT_NE(ErrorOf(refused).find("client address"), std::string::npos);
+  EXPECT_EQ(call("10.0.0.2").status, 200);
+  EXPECT_EQ(call("10.0.0.1").status, 429);
+  // /healthz is never limited.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Call("GET", "/healthz").status, 200);
+}
+
+TEST_F(ApiTest, RateLimitsOfEntriesPerKeyStoreNothingPastThem) {
+  auto ring = KeyRing::Parse(testing::KeyLine("k", "scopes=ingest,read entries-per-second=5") +
+                             testing::KeyLine("other", "scopes=ingest,read"));
+  ApiOptions options;
+  options.keys = std::make_shared<const KeyRing>(std::move(ring).value());
+  options.rate_limits = {0, 1000000};  // the default, which key k's own replaces
+  Open(nullptr, std::move(options));
+  std::string batch = "[";
+  for (int i = 0; i < 8; ++i)
+    batch += std::string(i > 0 ? "," : "") + R"({"severity":"info","message":"e"})";
+  batch += "]";
+  // Eight at once: the bucket held five, so it is now three in debt.
+  EXPECT_EQ(Call("POST", "/logs", batch, Bearer("k")).status, 201);
+  const Response refused =
+      Call("POST", "/logs", R"({"severity":"info","message":"late"})", Bearer("k"));
+  EXPECT_EQ(refused.status, 429) << refused.Body();
+  EXPECT_EQ(HeaderOf(refused, "Retry-After"), "1");
+  EXPECT_NE(ErrorOf(refused).find("nothing was stored"), std::string::npos);
+  // Another key is not limited by k's bucket.
+  EXPECT_EQ(Call("POST", "/logs", R"({"severity":"info","message":"x"})", Bearer("other")).status,
+            201);
+  simdjson::dom::parser parser;
+  int64_t count = -1;
+  ASSERT_EQ(Json(parser, Call("GET", "/logs", "", Bearer("other")))["count"].get(count),
+            simdjson::SUCCESS);
+  EXPECT_EQ(count, 9);
+}
+
 }  // namespace
 }  // namespace logsvc::api
