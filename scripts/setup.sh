@@ -13,10 +13,10 @@
 set -euo pipefail
 
 level=${1:-build}
-packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli11-dev libssl-dev libroaring-dev libjemalloc-dev zlib1g-dev libzstd-dev libsnappy-dev pkg-config libprotobuf-dev protobuf-compiler)
+packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli11-dev libssl-dev libroaring-dev libjemalloc-dev zlib1g-dev libzstd-dev libsnappy-dev pkg-config libprotobuf-dev protobuf-compiler prometheus-cpp-dev)
 case "$level" in
   build) ;;
-  test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 curl zip unzip zstd) ;;
+  test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 python3-prometheus-client curl zip unzip zstd) ;;
   bench) packages+=(wrk nginx curl python3 python3-boto3) ;;
   search-bench) packages+=(wrk nginx curl python3 python3-boto3 clickhouse-server clickhouse-client) ;;
   package) packages+=(zip binutils) ;;

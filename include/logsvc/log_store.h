@@ -51,6 +51,9 @@ struct SearchPage {
   // page starts. A page may hold fewer than `limit` entries (even none) and
   // still have a `next`: the store stopped at its search budget.
   std::string next;
+  // Entries the store read and checked for this page (metrics); 0 where a
+  // store does not count them (DynamoDB, the in-memory newest 100).
+  uint64_t examined = 0;
 };
 
 // Volume by time: the entries matching `filter`, counted in buckets of

@@ -1,6 +1,7 @@
 #include "api/api.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "api/content_coding.h"
@@ -75,8 +76,21 @@ Response Preflight(std::string allow) {
 
 void Api::Handle(const Request& req, Done done) {
   Access access = options_.access.Check(req.method, req.headers);
-  if (access.status != 0) return done(ErrorResponse(access.status, access.error));
+  if (access.status != 0) {
+    return Measured("other", std::move(done))(ErrorResponse(access.status, access.error));
+  }
   Route(req, access.allow_origin, std::move(done));
+}
+
+Api::Done Api::Measured(std::string_view route, Done done) const {
+  if (!options_.metrics) return done;
+  return [metrics = options_.metrics, route, start = std::chrono::steady_clock::now(),
+          done = std::move(done)](Response r) mutable {
+    metrics->Request(
+        route, r.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    done(std::move(r));
+  };
 }
 
 namespace {
@@ -92,6 +106,7 @@ enum class PathKind {
   kLokiPush,  // /loki/api/v1/push
   kEsBulk,    // /_bulk and /{index}/_bulk
   kEsProbe,   // / and /_*: what Elasticsearch shippers ask before sending
+  kMetrics,   // /metrics
 };
 
 constexpr std::string_view kBulkSuffix = "/_bulk";
@@ -100,6 +115,7 @@ PathKind PathKindOf(std::string_view path) {
   if (path == "/logs") return PathKind::kLogs;
   if (path == "/logs/stats") return PathKind::kStats;  // not an id: ids are UUIDs
   if (path == "/healthz") return PathKind::kHealth;
+  if (path == "/metrics") return PathKind::kMetrics;
   // Before /logs/{logId}: an index may be named "logs" (/logs/_bulk).
   if (path == kBulkSuffix ||
       (path.ends_with(kBulkSuffix) && path.find('/', 1) == path.size() - kBulkSuffix.size())) {
@@ -121,7 +137,18 @@ std::string_view BulkIndex(std::string_view path) {
                                           : std::string_view();
 }
 
-enum class Handler { kIngest, kSearch, kStats, kGetOne, kHealth, kOtlp, kLoki, kEsBulk, kEsProbe };
+enum class Handler {
+  kIngest,
+  kSearch,
+  kStats,
+  kGetOne,
+  kHealth,
+  kOtlp,
+  kLoki,
+  kEsBulk,
+  kEsProbe,
+  kMetrics
+};
 
 struct RouteEntry {
   PathKind path;
@@ -147,7 +174,24 @@ constexpr RouteEntry kRoutes[] = {
      kScopeIngest},
     {PathKind::kEsProbe, "GET", kIngestRoutes, Handler::kEsProbe, "GET / (Elasticsearch)",
      kScopeIngest},
+    {PathKind::kMetrics, "GET", kMetricsRoutes, Handler::kMetrics, "GET /metrics", kScopeAdmin},
 };
+
+// The format label of an ingest route's metrics.
+std::string_view FormatOf(Handler handler) {
+  switch (handler) {
+    case Handler::kIngest:
+      return "logs";
+    case Handler::kOtlp:
+      return "otlp";
+    case Handler::kLoki:
+      return "loki";
+    case Handler::kEsBulk:
+      return "elasticsearch";
+    default:
+      return "";
+  }
+}
 
 }  // namespace
 
@@ -158,11 +202,18 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
   const std::string_view m = req.method == "HEAD" ? std::string_view("GET") : req.method;
   bool served = false;
   for (const RouteEntry& route : kRoutes) {
-    if (route.path != kind || !(options_.routes & route.group)) continue;
+    if (route.path != kind || !Serves(route.group)) continue;
     served = true;
     if (route.method != m) continue;
+    done = Measured(route.name, std::move(done));
     Caller caller;
+    caller.format = FormatOf(route.handler);
     if (auto refused = Admit(req, route.scope, route.name, &caller)) {
+      if (options_.metrics) {
+        options_.metrics->Refused(refused->status == 401   ? "unauthenticated"
+                                  : refused->status == 403 ? "forbidden"
+                                                           : "rate_limited");
+      }
       return done(WithCors(std::move(*refused), cors));
     }
     switch (route.handler) {
@@ -187,15 +238,22 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
       case Handler::kEsProbe:
         if (auto probe = EsProbe(m, path)) return done(WithCors(std::move(*probe), cors));
         return done(WithCors(ErrorResponse(404, NoSuchRoute()), cors));
+      case Handler::kMetrics: {
+        Response r;
+        r.body = options_.metrics->Render();
+        r.headers.push_back({"Content-Type", "text/plain; version=0.0.4; charset=utf-8"});
+        return done(WithCors(std::move(r), cors));
+      }
     }
   }
+  done = Measured("other", std::move(done));
   if (!served) return done(WithCors(ErrorResponse(404, NoSuchRoute()), cors));
   // Allow: the methods served on this path, in the order GET (with HEAD),
   // POST, then OPTIONS.
   std::string allow;
   for (std::string_view method : {"GET", "POST"}) {
     for (const RouteEntry& route : kRoutes) {
-      if (route.path == kind && (options_.routes & route.group) && route.method == method) {
+      if (route.path == kind && Serves(route.group) && route.method == method) {
         allow += method == "GET" ? "GET, HEAD, " : "POST, ";
         break;
       }
@@ -280,7 +338,7 @@ std::optional<Response> Api::Admit(const Request& req, Scope scope, std::string_
 std::string Api::NoSuchRoute() const {
   std::vector<std::string_view> names;
   for (const RouteEntry& route : kRoutes) {
-    if (options_.routes & route.group) names.push_back(route.name);
+    if (Serves(route.group)) names.push_back(route.name);
   }
   std::string out = "No such route. The API is ";
   for (size_t i = 0; i < names.size(); ++i) {
@@ -347,9 +405,22 @@ Result<std::optional<IdempotentWrite>> IdempotencyOf(const Request& req, std::st
 void Api::Store(const Caller& caller, std::optional<IdempotentWrite> once,
                 std::vector<LogEntry> entries, std::string_view cors, Done done, Created created,
                 Failed failed) {
+  if (options_.metrics) {
+    done = [metrics = options_.metrics, format = caller.format, bytes = caller.body_bytes,
+            n = entries.size(), done = std::move(done)](Response r) mutable {
+      // Stored: a success that is not a replay.
+      if (r.status < 300 && !std::any_of(r.headers.begin(), r.headers.end(), [](const Header& h) {
+            return h.name == std::string_view("Idempotent-Replayed");
+          })) {
+        metrics->Ingested(format, n, bytes);
+      }
+      done(std::move(r));
+    };
+  }
   if (!caller.subject.empty()) {
     if (const double wait = limiter_.TakeEntries(caller.subject, caller.limits, entries.size());
         wait > 0) {
+      if (options_.metrics) options_.metrics->Refused("rate_limited");
       Response r = ErrorResponse(
           429, "Too many entries: this " +
                    std::string(caller.subject[0] == 'k' ? "API key" : "client address") +
@@ -405,13 +476,14 @@ void Api::Store(const Caller& caller, std::optional<IdempotentWrite> once,
   store_.AppendBatch(std::move(entries), std::move(stored));
 }
 
-void Api::IngestFormat(const Request& req, IngestFormatKind kind, const Caller& caller,
+void Api::IngestFormat(const Request& req, IngestFormatKind kind, Caller caller,
                        std::string_view cors, Done done) {
   std::string decoded;
   std::string_view body;
   if (auto error = DecodedBody(req, options_.max_body_bytes, &decoded, &body)) {
     return done(WithCors(std::move(*error), cors));
   }
+  caller.body_bytes = body.size();
   const FormatLimits limits{options_.max_body_bytes};
   const int64_t now = NowUnixMillis();
   ParsedIngest parsed = kind == IngestFormatKind::kOtlp ? ParseOtlpRequest(req, body, limits, now)
@@ -428,12 +500,13 @@ void Api::IngestFormat(const Request& req, IngestFormatKind kind, const Caller& 
       std::move(parsed.failed));
 }
 
-void Api::Ingest(const Request& req, const Caller& caller, std::string_view cors, Done done) {
+void Api::Ingest(const Request& req, Caller caller, std::string_view cors, Done done) {
   std::string decoded;
   std::string_view body;
   if (auto error = DecodedBody(req, options_.max_body_bytes, &decoded, &body)) {
     return done(WithCors(std::move(*error), cors));
   }
+  caller.body_bytes = body.size();
   const BodyForm form = BatchFormOf(req.headers.Get("Content-Type").value_or(""), body);
   if (form != BodyForm::kSingle) {
     return IngestBatch(req, caller, body, form, cors, std::move(done));
@@ -462,8 +535,8 @@ void Api::Ingest(const Request& req, const Caller& caller, std::string_view cors
       StoreError);
 }
 
-void Api::IngestBatch(const Request& req, const Caller& caller, std::string_view body,
-                      BodyForm form, std::string_view cors, Done done) {
+void Api::IngestBatch(const Request& req, Caller caller, std::string_view body, BodyForm form,
+                      std::string_view cors, Done done) {
   auto parsed = ParseIngestBatch(body, form, NowUnixMillis());
   if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
   Result<std::optional<IdempotentWrite>> once = IdempotencyOf(req, body);
@@ -505,8 +578,14 @@ void Api::Search(const Request& req, std::string_view cors, Done done) {
     if (sr.limit_given) state.limit = sr.limit;
   }
   StoreQuery query{state.filter, state.order, state.limit, std::move(state.position)};
-  store_.Search(std::move(query), [state = std::move(state), cors,
+  store_.Search(std::move(query), [state = std::move(state), cors, metrics = options_.metrics,
+                                   start = std::chrono::steady_clock::now(),
                                    done = std::move(done)](Result<SearchPage> r) mutable {
+    if (metrics && r.ok()) {
+      metrics->Searched(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+          r.value().examined);
+    }
     if (!r.ok()) return done(WithCors(StoreError(r.status()), cors));
     const std::string next = NextCursor(state, std::move(r.value().next));
     done(WithCors(Json(200, SearchBody(*r.value().entries, next)), cors));

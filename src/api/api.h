@@ -9,6 +9,7 @@
 //   GET     /logs/stats    counts by time and severity 200 | 400 | 503
 //   GET     /logs/{logId}  one entry                   200 | 404 | 503
 //   GET     /healthz       does the store take writes  200 | 503
+//   GET     /metrics       Prometheus text (metrics.h) 200
 //   POST    /v1/logs       OTLP/HTTP logs               200 | 400 | 415 | 503
 //   POST    /loki/api/v1/push  Loki push                204 | 400 | 415 | 503
 //   POST    /_bulk, /{index}/_bulk  Elasticsearch bulk  200 | 400 | 503
@@ -48,6 +49,7 @@
 #include "api/request_headers.h"
 #include "core/ingest_batch.h"
 #include "logsvc/log_store.h"
+#include "util/metrics.h"
 #include "util/mutex.h"
 
 namespace logsvc::api {
@@ -102,10 +104,11 @@ Response Preflight(std::string allow);
 // The groups of routes an Api serves: `logsvc serve` serves them all; each
 // Lambda function serves its own, as the original's two function URLs do.
 enum RouteGroup : unsigned {
-  kIngestRoutes = 1,  // POST /logs
-  kReadRoutes = 2,    // GET /logs, GET /logs/{logId}
-  kHealthRoutes = 4,  // GET /healthz
-  kAllRoutes = 7,
+  kIngestRoutes = 1,   // POST /logs
+  kReadRoutes = 2,     // GET /logs, GET /logs/{logId}
+  kHealthRoutes = 4,   // GET /healthz
+  kMetricsRoutes = 8,  // GET /metrics (with ApiOptions::metrics)
+  kAllRoutes = 15,
 };
 
 struct ApiOptions {
@@ -120,6 +123,9 @@ struct ApiOptions {
   // The rate limits (rate_limiter.h) of each key without its own, or, with no
   // keys, of each client address (Request::client). 0: none.
   RateLimits rate_limits = {};
+  // Where requests, ingests and searches are counted, and what GET /metrics
+  // shows (util/metrics.h); null: nothing is counted and /metrics is 404.
+  std::shared_ptr<metrics::Metrics> metrics = nullptr;
 };
 
 // Thread-safe: any thread may call Handle at any time.
@@ -144,6 +150,8 @@ class Api {
   struct Caller {
     std::string subject;  // "" when nothing limits the request
     RateLimits limits;
+    std::string_view format;  // an ingest route's, for the metrics
+    size_t body_bytes = 0;    // an ingest's body, decoded, for the metrics
   };
   // nullopt if the request may use a route that needs `scope` (`route`
   // names it), with *caller set; else the 401 (no valid key, with
@@ -156,10 +164,10 @@ class Api {
   void Route(const Request& req, std::string_view cors, Done done);
   // The 404 sentence: the routes served, e.g. "The API is POST /logs and GET /healthz."
   std::string NoSuchRoute() const;
-  void Ingest(const Request& req, const Caller& caller, std::string_view cors, Done done);
+  void Ingest(const Request& req, Caller caller, std::string_view cors, Done done);
   // A JSON array or NDJSON body (core/ingest_batch.h): all entries or none.
   // `body`: the request's, its Content-Encoding undone.
-  void IngestBatch(const Request& req, const Caller& caller, std::string_view body, BodyForm form,
+  void IngestBatch(const Request& req, Caller caller, std::string_view body, BodyForm form,
                    std::string_view cors, Done done);
   // Stores what an ingest route parsed: with AppendOnce when `once` (the
   // request's Idempotency-Key), else Append (one entry) or AppendBatch; then
@@ -175,8 +183,15 @@ class Api {
              Failed failed);
   // The shippers' formats (api/ingest_format.h): OTLP, Loki push, Elasticsearch bulk.
   enum class IngestFormatKind { kOtlp, kLoki, kEsBulk };
-  void IngestFormat(const Request& req, IngestFormatKind kind, const Caller& caller,
-                    std::string_view cors, Done done);
+  void IngestFormat(const Request& req, IngestFormatKind kind, Caller caller, std::string_view cors,
+                    Done done);
+  // `done`, which also counts the response under `route` when there are metrics.
+  Done Measured(std::string_view route, Done done) const;
+  // Whether this Api serves a group: as options_.routes says, /metrics only
+  // with metrics.
+  bool Serves(unsigned group) const {
+    return (options_.routes & group) && (group != kMetricsRoutes || options_.metrics);
+  }
   void Search(const Request& req, std::string_view cors, Done done);
   void Stats(const Request& req, std::string_view cors, Done done);
   void Recent(std::string_view cors, Done done);

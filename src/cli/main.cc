@@ -127,6 +127,12 @@ int main(int argc, char** argv) {
                    "(default: 0, none)")
       ->envname("LOGSVC_RATE_LIMIT_ENTRIES")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1000000000}));
+  serve
+      ->add_option("--metrics-listen", opts.metrics_listen,
+                   "HOST:PORT of a second listener serving GET /metrics and /healthz without "
+                   "keys, for a Prometheus on a private network (default: /metrics on --listen, "
+                   "needing a key with the admin scope when there are keys)")
+      ->envname("LOGSVC_METRICS_LISTEN");
 
   CLI::App* keys = app.add_subcommand("keys", "Manage the API keys file of --auth-keys.");
   keys->require_subcommand(1);

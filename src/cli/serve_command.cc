@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "api/api.h"
@@ -51,12 +52,20 @@ int RunServe(const ServeOptions& options) {
     if (!loaded.ok()) return ConfigError(loaded.status().message());
     keys = std::move(loaded).value();
   }
+  std::optional<HostPort> metrics_address;
+  if (!options.metrics_listen.empty()) {
+    auto parsed = ParseListenAddress(options.metrics_listen);
+    if (!parsed.ok()) return ConfigError("--metrics-listen: " + parsed.status().message());
+    metrics_address = parsed.value();
+  }
+  auto metrics = std::make_shared<metrics::Metrics>();
   const api::ApiOptions api_options{
       .access = {.hosts = hosts.value(), .cors = cors.value()},
       .max_body_bytes = options.max_body_bytes,
       .keys = keys,
       .rate_limits = {static_cast<double>(options.rate_limit_requests),
-                      static_cast<double>(options.rate_limit_entries)}};
+                      static_cast<double>(options.rate_limit_entries)},
+      .metrics = metrics};
   // Default: one I/O thread per core but one, which is left to the writer
   // thread and RocksDB's flushes. On a 2-core machine with its clients beside
   // it, two I/O threads raised GET /logs p99 from 0.35 ms to 4 ms (three busy
@@ -93,7 +102,8 @@ int RunServe(const ServeOptions& options) {
     if (!reserve.ok()) return ConfigError(reserve.status().message());
     auto opened = store::RocksDbStore::Open({.path = options.data_dir,
                                              .min_free_bytes = reserve.value().bytes,
-                                             .min_free_fraction = reserve.value().fraction});
+                                             .min_free_fraction = reserve.value().fraction,
+                                             .metrics = metrics.get()});
     if (!opened.ok()) return ConfigError(opened.status().message());
     rocks = opened.value().get();
     store = std::move(opened).value();
@@ -111,6 +121,31 @@ int RunServe(const ServeOptions& options) {
   server_options.write_timeout = std::chrono::seconds(options.write_timeout_seconds);
   http::Server server(server_options, api);
   if (Status s = server.Listen(); !s.ok()) return ConfigError(s.message());
+  if (rocks) {
+    metrics->OnScrape([rocks, m = metrics.get()] {
+      m->SetQueuedEntries(static_cast<int64_t>(rocks->QueuedEntries()));
+      m->SetDiskBytes(static_cast<int64_t>(rocks->DiskBytes()));
+    });
+  }
+  // --metrics-listen: /metrics and /healthz, no keys, one I/O thread.
+  std::optional<api::Api> metrics_api;
+  std::optional<http::Server> metrics_server;
+  if (metrics_address) {
+    metrics_api.emplace(*store,
+                        api::ApiOptions{.access = {.hosts = api::HostPolicy::AnyHost(),
+                                                   .cors = api::CorsPolicy::SameOriginOnly()},
+                                        .routes = api::kMetricsRoutes | api::kHealthRoutes,
+                                        .metrics = metrics});
+    http::ServerOptions metrics_options = server_options;
+    metrics_options.host = metrics_address->host;
+    metrics_options.port = metrics_address->port;
+    metrics_options.threads = 1;
+    metrics_options.max_connections = 64;
+    metrics_server.emplace(metrics_options, *metrics_api);
+    if (Status s = metrics_server->Listen(); !s.ok()) {
+      return ConfigError("--metrics-listen: " + s.message());
+    }
+  }
 
   std::string host = address.value().host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
@@ -140,6 +175,11 @@ int RunServe(const ServeOptions& options) {
         .Int("api_keys", keys ? static_cast<int64_t>(keys->size()) : 0)
         .Int("rate_limit_requests", static_cast<int64_t>(options.rate_limit_requests))
         .Int("rate_limit_entries", static_cast<int64_t>(options.rate_limit_entries));
+    if (metrics_server) {
+      std::string mhost = metrics_address->host;
+      if (mhost.find(':') != std::string::npos) mhost = "[" + mhost + "]";
+      started.Str("metrics_listen", mhost + ":" + std::to_string(metrics_server->port()));
+    }
   }
   if ((!keys || keys->empty()) && !IsLoopbackHost(address.value().host)) {
     log::Warn(
@@ -184,9 +224,16 @@ int RunServe(const ServeOptions& options) {
       log::Info("stopping").Str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }
     server.Stop();
+    if (metrics_server) metrics_server->Stop();
   });
 
+  std::thread metrics_thread;
+  if (metrics_server) metrics_thread = std::thread([&] { metrics_server->Run(); });
   server.Run();
+  if (metrics_server) {
+    metrics_server->Stop();
+    metrics_thread.join();
+  }
   // Whatever the store still holds is written (and its callbacks, bound for
   // the stopped server, dropped) before the database closes.
   store->Close();

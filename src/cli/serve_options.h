@@ -31,6 +31,9 @@ struct ServeOptions {
   // Per key without its own (or per client address without keys); 0: none.
   uint64_t rate_limit_requests = 0;
   uint64_t rate_limit_entries = 0;
+  // "": GET /metrics on --listen (with the admin scope when there are keys);
+  // else HOST:PORT of a second listener serving /metrics and /healthz, no keys.
+  std::string metrics_listen;
 };
 
 // The free space the RocksDB store keeps on its disk (--min-free-disk).

@@ -16,6 +16,7 @@
 // start-up and nothing more.
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <string>
@@ -23,6 +24,8 @@
 
 #include "api/api.h"
 #include "aws/lambda_runtime.h"
+#include "core/datetime.h"
+#include "lambda/emf.h"
 #include "lambda/function_url.h"
 #include "store/dynamodb_store.h"
 #include "util/log.h"
@@ -101,6 +104,10 @@ int main() {
   }
   // The original's CORS: any origin, "*" on every response; the Function
   // URL's host is AWS's.
+  // Counted as logsvc serve counts, printed as CloudWatch EMF lines (lambda/emf.h).
+  auto metrics = std::make_shared<metrics::Metrics>();
+  const std::string function_name(function.value() == lambda::Function::kIngest ? "ingest"
+                                                                                : "read_recent");
   api::Api api(*opened.value(), {.access = {.hosts = api::HostPolicy::AnyHost(),
                                             .cors = api::CorsPolicy::AnyOrigin()},
                                  .routes = lambda::RoutesOf(function.value()),
@@ -108,7 +115,9 @@ int main() {
                                  // a body may decode to as much as could be
                                  // sent plain.
                                  .max_body_bytes = kFunctionUrlMaxBodyBytes,
-                                 .keys = keys});
+                                 .keys = keys,
+                                 .metrics = metrics});
+  lambda::Counters counted = metrics->Counters();
 
   for (;;) {
     auto next = runtime.Next();
@@ -136,5 +145,13 @@ int main() {
         !s.ok()) {
       log::Error("cannot send the response").Str("error", s.message());
     }
+    // After the response: its metrics cost the caller nothing.
+    lambda::Counters now = metrics->Counters();
+    if (std::string emf = lambda::EmfLines(function_name, NowUnixMillis(), counted, now);
+        !emf.empty()) {
+      std::fwrite(emf.data(), 1, emf.size(), stdout);
+      std::fflush(stdout);
+    }
+    counted = std::move(now);
   }
 }

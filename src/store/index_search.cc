@@ -337,6 +337,7 @@ struct Collector {
   Result<SearchPage> Page() {
     if (Status s = FillIds(*reader.context().ids, found_keys, found); !s.ok()) return s;
     SearchPage page;
+    page.examined = reader.examined();
     if (more) {
       page.next = SearchPosition(last_found);
     } else if (budget_hit) {

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <set>
 
 #include "core/datetime.h"
@@ -735,6 +736,25 @@ void RocksDbStore::Close() {
   if (db_) CloseDb();
 }
 
+size_t RocksDbStore::QueuedEntries() {
+  util::MutexLock lock(&queue_mu_);
+  return queued_entries_;
+}
+
+uint64_t RocksDbStore::DiskBytes() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(options_.path, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const uintmax_t size = it->file_size(size_ec);
+      if (!size_ec) total += size;
+    }
+  }
+  return total;
+}
+
 uint64_t RocksDbStore::Reserve(size_t n) {
   util::MutexLock lock(&queue_mu_);
   const uint64_t first = next_seq_.fetch_add(n, std::memory_order_relaxed);
@@ -1050,8 +1070,14 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
   }
 
   rocksdb::WriteOptions wo;
-  wo.sync = true;                           // a 201 means the WAL is on disk
+  wo.sync = true;  // a 201 means the WAL is on disk
+  const auto write_start = std::chrono::steady_clock::now();
   rocksdb::Status s = db_->Write(wo, &wb);  // db_ is ours: only this thread replaces it
+  if (options_.metrics && s.ok()) {
+    options_.metrics->GroupCommit(
+        entries,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count());
+  }
   if (!s.ok()) {
     if (!failed_) log::Error("store write failed").Str("error", s.ToString());
     failed_ = true;

@@ -50,6 +50,7 @@
 #include "store/index_search.h"
 #include "store/pending_segment.h"
 #include "store/recent_window.h"
+#include "util/metrics.h"
 #include "util/mutex.h"
 #include "util/thread_pool.h"
 
@@ -88,6 +89,9 @@ struct RocksDbStoreOptions {
   // flush begins a new log, which costs another 32 MiB of zeros for the spare.
   std::chrono::milliseconds idle_flush_after{30000};
   uint64_t idle_flush_min_bytes = 8 << 20;
+  // Where group commits are counted (util/metrics.h); null: nowhere. Must
+  // outlive the store.
+  metrics::Metrics* metrics = nullptr;
 };
 
 class RocksDbStore final : public LogStore {
@@ -118,6 +122,10 @@ class RocksDbStore final : public LogStore {
   std::string UnhealthyReason() const;
   // The free-space reserve in force, in bytes (resolved from the options).
   uint64_t min_free_bytes() const { return reserve_bytes_; }
+  // Entries queued for the writer now (metrics).
+  size_t QueuedEntries();
+  // The bytes of the data dir's files (metrics): a walk of the directory.
+  uint64_t DiskBytes() const;
 
   // Writes what is queued, stops the threads, closes the database. Idempotent.
   void Close() override;

@@ -557,6 +557,30 @@ class LambdaCases:
         _, again = self.assertUrlResponse(inv, 201)
         self.assertEqual(again, first)
         fn.finish()
+        # Each invocation's counters, as CloudWatch Embedded Metric Format lines on stdout.
+        emf = [json.loads(line) for line in fn.stdout_lines if line.startswith('{"_aws"')]
+        for doc in emf:
+            self.assertEqual(doc["function"], "ingest")
+            for directive in doc["_aws"]["CloudWatchMetrics"]:
+                self.assertEqual(directive["Namespace"], "logsvc")
+                for dims in directive["Dimensions"]:
+                    for d in dims:
+                        self.assertIn(d, doc)  # every dimension is a property of the line
+                for m in directive["Metrics"]:
+                    self.assertIsInstance(doc[m["Name"]], (int, float))
+        ingested = {}
+        for doc in emf:
+            if "logsvc_ingested_entries_total" in doc:
+                ingested[doc["format"]] = ingested.get(doc["format"], 0) + doc[
+                    "logsvc_ingested_entries_total"]
+        # The replay stored nothing, so "logs" counts one entry.
+        self.assertEqual(ingested, {"otlp": 1, "loki": 1, "elasticsearch": 1, "logs": 1})
+        requests = sorted((d["route"], d["status"]) for d in emf
+                          if "logsvc_http_requests_total" in d)
+        self.assertEqual(requests, sorted([
+            ("POST /v1/logs (OTLP)", "200"), ("POST /loki/api/v1/push (Loki)", "204"),
+            ("POST /_bulk (Elasticsearch)", "200"), ("POST /logs", "201"),
+            ("POST /logs", "201")]))
         entries = [i for i in self.items(table) if i.get("type") == "LOG"]
         self.assertEqual(sorted((i["severity"], i["message"]) for i in entries),
                          [("error", "zzshipped otlp"), ("fatal", "zzshipped es"),
@@ -662,7 +686,12 @@ class LambdaCases:
             ingest.url("POST", "/", entry, headers={"Authorization": "Bearer " + read_key}), 403)
         created = self.assertCreated(
             ingest.url("POST", "/", entry, headers={"X-API-Key": ingest_key}))
-        ingest.finish()
+        ingest.finish()  # (its stdout read to the end)
+        refused = [json.loads(line) for line in ingest.stdout_lines
+                   if line.startswith('{"_aws"') and "logsvc_refused_requests_total" in line]
+        self.assertEqual(sorted(d["reason"] for d in refused),
+                         ["forbidden", "unauthenticated", "unauthenticated"])
+
         read = self.function("read_recent", table, env=env)
         self.assertUrlResponse(read.url("GET", "/"), 401)
         self.assertUrlResponse(

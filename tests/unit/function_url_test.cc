@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "lambda/emf.h"
+
 namespace logsvc::lambda {
 namespace {
 
@@ -158,6 +160,42 @@ TEST(FunctionUrlResponse, SendsASharedBody) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(out);
   EXPECT_EQ(std::string_view(doc["body"]), *r.shared_body);
+}
+
+// EMF lines (lambda/emf.h): what moved, one document per agreeing label set.
+TEST(EmfTest, DeltasOfMovedCountersWithTheirLabelsAsDimensions) {
+  using Sample = metrics::Metrics::CounterSample;
+  Counters before{{"a_total{route=\"x\"}", Sample{"a_total", {{"route", "x"}}, 2}},
+                  {"idle_total", Sample{"idle_total", {}, 5}}};
+  Counters after = before;
+  after["a_total{route=\"x\"}"].value = 3;
+  after["b_seconds_sum{route=\"y\"}"] = Sample{"b_seconds_sum", {{"route", "y"}}, 0.25};
+  after["b_seconds_count{route=\"y\"}"] = Sample{"b_seconds_count", {{"route", "y"}}, 1};
+  const std::string lines = EmfLines("ingest", 1700000000000, before, after);
+  simdjson::dom::parser parser;
+  std::vector<std::string> docs;
+  size_t start = 0;
+  for (size_t nl; (nl = lines.find('\n', start)) != std::string::npos; start = nl + 1) {
+    docs.push_back(lines.substr(start, nl - start));
+  }
+  ASSERT_EQ(docs.size(), 2u) << lines;  // route x and route y disagree
+  simdjson::dom::element first = parser.parse(docs[0]);
+  EXPECT_EQ(std::string_view(first["function"]), "ingest");
+  EXPECT_EQ(std::string_view(first["route"]), "x");
+  EXPECT_EQ(double(first["a_total"]), 1.0);
+  EXPECT_EQ(int64_t(first["_aws"]["Timestamp"]), 1700000000000);
+  simdjson::dom::element directive = first["_aws"]["CloudWatchMetrics"].at(0);
+  EXPECT_EQ(std::string_view(directive["Namespace"]), "logsvc");
+  EXPECT_EQ(std::string_view(directive["Dimensions"].at(0).at(1)), "route");
+  EXPECT_EQ(std::string_view(directive["Metrics"].at(0)["Unit"]), "Count");
+  simdjson::dom::element second = parser.parse(docs[1]);
+  EXPECT_EQ(std::string_view(second["route"]), "y");
+  EXPECT_EQ(double(second["b_seconds_sum"]), 0.25);
+  EXPECT_EQ(std::string_view(second["_aws"]["CloudWatchMetrics"].at(0)["Metrics"].at(0)["Unit"]),
+            "Seconds");
+  EXPECT_TRUE(second["b_seconds_count"].error());  // _count is not sent: requests_total says it
+  EXPECT_EQ(lines.find("idle_total"), std::string::npos);
+  EXPECT_EQ(EmfLines("ingest", 1, after, after), "");
 }
 
 }  // namespace
