@@ -242,6 +242,7 @@ resource "aws_lambda_function" "ingest" {
       DYNAMODB_TABLE_NAME          = aws_dynamodb_table.logs.name
       LOGSVC_DYNAMODB_INDEX_SHARDS = var.dynamodb_index_shards
       LOGSVC_AUTH_KEY_HASHES       = var.auth_key_hashes
+      LOGSVC_RETENTION_DAYS        = var.retention_days
     }
   }
 
@@ -273,6 +274,7 @@ resource "aws_lambda_function" "read_recent" {
       DYNAMODB_TABLE_NAME          = aws_dynamodb_table.logs.name
       LOGSVC_DYNAMODB_INDEX_SHARDS = var.dynamodb_index_shards
       LOGSVC_AUTH_KEY_HASHES       = var.auth_key_hashes
+      LOGSVC_RETENTION_DAYS        = var.retention_days
     }
   }
 

@@ -109,6 +109,17 @@ variable "enable_point_in_time_recovery" {
   default     = true
 }
 
+variable "retention_days" {
+  description = "Retention of entries, in days (LOGSVC_RETENTION_DAYS of both functions): each item carries the TTL attribute (its time plus this), DynamoDB deletes it within about 48 hours after, and reads leave it out from its deadline on. 0: entries are kept. The functions write the attribute as expiresAt: keep ttl_attribute_name at its default with retention."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.retention_days >= 0 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number >= 0."
+  }
+}
+
 variable "ttl_attribute_name" {
   description = "Retention: the table's TTL attribute. An item carrying it (a Number, Unix epoch seconds) is deleted by DynamoDB after that instant; items without it are kept."
   type        = string

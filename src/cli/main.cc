@@ -133,6 +133,17 @@ int main(int argc, char** argv) {
                    "keys, for a Prometheus on a private network (default: /metrics on --listen, "
                    "needing a key with the admin scope when there are keys)")
       ->envname("LOGSVC_METRICS_LISTEN");
+  serve
+      ->add_option("--retention", opts.retention,
+                   "Delete entries older than this (30d, 12h, 90m, 3600s) in the background; "
+                   "no read returns them after it (default: keep all). DynamoDB: items get an "
+                   "expiresAt TTL attribute")
+      ->envname("LOGSVC_RETENTION");
+  serve
+      ->add_option("--max-disk-bytes", opts.max_disk_bytes,
+                   "While the data dir holds more than this (e.g. 20GiB, at least 128MiB), "
+                   "delete the oldest entries (default: no bound)")
+      ->envname("LOGSVC_MAX_DISK_BYTES");
 
   CLI::App* keys = app.add_subcommand("keys", "Manage the API keys file of --auth-keys.");
   keys->require_subcommand(1);

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <thread>
@@ -26,6 +28,13 @@ int ConfigError(const std::string& what) {
 
 // Raises the soft limit on open files to the hard one, as servers do (the
 // soft one is often 1024); returns the limit in force.
+// How often the retention thread looks: every 10 s, or a tenth of a short
+// retention (at least 250 ms), so that nothing outlives it by much.
+std::chrono::milliseconds RetentionEvery(int64_t retention_ms) {
+  if (retention_ms <= 0) return std::chrono::seconds(10);
+  return std::chrono::milliseconds(std::clamp<int64_t>(retention_ms / 10, 250, 10000));
+}
+
 uint64_t RaiseDescriptorLimit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
@@ -58,6 +67,10 @@ int RunServe(const ServeOptions& options) {
     if (!parsed.ok()) return ConfigError("--metrics-listen: " + parsed.status().message());
     metrics_address = parsed.value();
   }
+  auto retention = ParseRetention(options.retention);
+  if (!retention.ok()) return ConfigError(retention.status().message());
+  auto max_disk = ParseMaxDiskBytes(options.max_disk_bytes);
+  if (!max_disk.ok()) return ConfigError(max_disk.status().message());
   auto metrics = std::make_shared<metrics::Metrics>();
   const api::ApiOptions api_options{
       .access = {.hosts = hosts.value(), .cors = cors.value()},
@@ -92,7 +105,8 @@ int RunServe(const ServeOptions& options) {
     store::DynamoDbSettings settings{.table = options.dynamodb_table,
                                      .region = options.aws_region,
                                      .endpoint = options.dynamodb_endpoint,
-                                     .index_shards = options.dynamodb_index_shards};
+                                     .index_shards = options.dynamodb_index_shards,
+                                     .retention_ms = retention.value()};
     auto opened = store::DynamoDbStore::Open(settings, ::getenv);
     if (!opened.ok()) return ConfigError(opened.status().message());
     dynamo = opened.value().get();
@@ -103,7 +117,10 @@ int RunServe(const ServeOptions& options) {
     auto opened = store::RocksDbStore::Open({.path = options.data_dir,
                                              .min_free_bytes = reserve.value().bytes,
                                              .min_free_fraction = reserve.value().fraction,
-                                             .metrics = metrics.get()});
+                                             .metrics = metrics.get(),
+                                             .retention_ms = retention.value(),
+                                             .max_disk_bytes = max_disk.value(),
+                                             .retention_every = RetentionEvery(retention.value())});
     if (!opened.ok()) return ConfigError(opened.status().message());
     rocks = opened.value().get();
     store = std::move(opened).value();
@@ -125,6 +142,7 @@ int RunServe(const ServeOptions& options) {
     metrics->OnScrape([rocks, m = metrics.get()] {
       m->SetQueuedEntries(static_cast<int64_t>(rocks->QueuedEntries()));
       m->SetDiskBytes(static_cast<int64_t>(rocks->DiskBytes()));
+      m->SetRetentionDeleted(rocks->RetentionDeleted());
     });
   }
   // --metrics-listen: /metrics and /healthz, no keys, one I/O thread.
@@ -161,7 +179,8 @@ int RunServe(const ServeOptions& options) {
           .Int("dynamodb_index_shards", dynamo->index_shards());
     } else {
       started.Str("data_dir", options.data_dir)
-          .Int("min_free_disk_bytes", static_cast<int64_t>(rocks->min_free_bytes()));
+          .Int("min_free_disk_bytes", static_cast<int64_t>(rocks->min_free_bytes()))
+          .Int("max_disk_bytes", static_cast<int64_t>(max_disk.value()));
     }
     started.Int("threads", threads)
         .Int("max_body_bytes", static_cast<int64_t>(options.max_body_bytes))
@@ -174,7 +193,8 @@ int RunServe(const ServeOptions& options) {
         .Str("allowed_hosts", api_options.access.hosts.Describe())
         .Int("api_keys", keys ? static_cast<int64_t>(keys->size()) : 0)
         .Int("rate_limit_requests", static_cast<int64_t>(options.rate_limit_requests))
-        .Int("rate_limit_entries", static_cast<int64_t>(options.rate_limit_entries));
+        .Int("rate_limit_entries", static_cast<int64_t>(options.rate_limit_entries))
+        .Int("retention_s", retention.value() / 1000);
     if (metrics_server) {
       std::string mhost = metrics_address->host;
       if (mhost.find(':') != std::string::npos) mhost = "[" + mhost + "]";

@@ -1,6 +1,7 @@
 #include "cli/serve_options.h"
 
 #include <charconv>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -30,23 +31,16 @@ Result<HostPort> ParseListenAddress(const std::string& listen) {
   return HostPort{host, static_cast<uint16_t>(port)};
 }
 
-Result<DiskReserve> ParseDiskReserve(const std::string& text) {
-  if (text.empty()) return DiskReserve{256ull << 20, 0.02};
-  auto bad = [&] {
-    return Status::InvalidArgument("invalid --min-free-disk '" + text +
-                                   "': expected a size such as 512MiB or 2GB, or a percentage "
-                                   "of the disk up to 50% such as 5%");
-  };
+namespace {
+
+// A size: a number and an optional unit (B, KB..TB, KiB..TiB); nullopt if not.
+std::optional<uint64_t> ParseSize(std::string_view text) {
   const char* begin = text.data();
   const char* end = begin + text.size();
   double number = 0;
   auto [unit_start, ec] = std::from_chars(begin, end, number);
-  if (ec != std::errc() || unit_start == begin || number < 0) return bad();
+  if (ec != std::errc() || unit_start == begin || number < 0) return std::nullopt;
   const std::string_view unit(unit_start, static_cast<size_t>(end - unit_start));
-  if (unit == "%") {
-    if (number > 50) return bad();
-    return DiskReserve{0, number / 100};
-  }
   static constexpr std::pair<std::string_view, double> kUnits[] = {
       {"", 1},          {"B", 1},
       {"KB", 1e3},      {"MB", 1e6},
@@ -56,11 +50,72 @@ Result<DiskReserve> ParseDiskReserve(const std::string& text) {
   for (const auto& [name, scale] : kUnits) {
     if (unit == name) {
       const double bytes = number * scale;
-      if (bytes > 1e18) return bad();
-      return DiskReserve{static_cast<uint64_t>(bytes), 0};
+      if (bytes > 1e18) return std::nullopt;
+      return static_cast<uint64_t>(bytes);
     }
   }
-  return bad();
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<DiskReserve> ParseDiskReserve(const std::string& text) {
+  if (text.empty()) return DiskReserve{256ull << 20, 0.02};
+  auto bad = [&] {
+    return Status::InvalidArgument("invalid --min-free-disk '" + text +
+                                   "': expected a size such as 512MiB or 2GB, or a percentage "
+                                   "of the disk up to 50% such as 5%");
+  };
+  if (text.ends_with('%')) {
+    double number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, number);
+    if (ec != std::errc() || end != text.data() + text.size() - 1 || number < 0 || number > 50) {
+      return bad();
+    }
+    return DiskReserve{0, number / 100};
+  }
+  const auto bytes = ParseSize(text);
+  if (!bytes) return bad();
+  return DiskReserve{*bytes, 0};
+}
+
+Result<uint64_t> ParseMaxDiskBytes(const std::string& text) {
+  if (text.empty() || text == "0") return uint64_t{0};
+  const auto bytes = ParseSize(text);
+  if (!bytes || *bytes < kMinMaxDiskBytes) {
+    return Status::InvalidArgument(
+        "invalid --max-disk-bytes '" + text +
+        "': expected a size of at least 128MiB (the store's logs alone take 64 MiB), such as "
+        "20GiB, or 0 for no bound");
+  }
+  return *bytes;
+}
+
+Result<int64_t> ParseRetention(const std::string& text) {
+  if (text.empty() || text == "0") return int64_t{0};
+  auto bad = [&] {
+    return Status::InvalidArgument("invalid --retention '" + text +
+                                   "': expected a whole number of seconds, minutes, hours or "
+                                   "days, such as 30d, 12h, 90m or 3600s, or 0 to keep all");
+  };
+  if (text.size() < 2) return bad();
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
+  if (ec != std::errc() || end != text.data() + text.size() - 1 || n <= 0 || n > 100000000) {
+    return bad();
+  }
+  switch (text.back()) {
+    case 's':
+      return n * 1000;
+    case 'm':
+      return n * 60 * 1000;
+    case 'h':
+      return n * 3600 * 1000;
+    case 'd':
+      return n * 86400 * 1000;
+    default:
+      return bad();
+  }
 }
 
 uint64_t DefaultMaxConnections(uint64_t descriptors) {

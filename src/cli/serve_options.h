@@ -34,6 +34,8 @@ struct ServeOptions {
   // "": GET /metrics on --listen (with the admin scope when there are keys);
   // else HOST:PORT of a second listener serving /metrics and /healthz, no keys.
   std::string metrics_listen;
+  std::string retention;       // "": keep everything; see ParseRetention
+  std::string max_disk_bytes;  // "": no bound; see ParseMaxDiskBytes
 };
 
 // The free space the RocksDB store keeps on its disk (--min-free-disk).
@@ -47,6 +49,15 @@ struct DiskReserve {
 // percentage of the file system ("5%", up to 50%). kInvalidArgument naming
 // the flag otherwise.
 Result<DiskReserve> ParseDiskReserve(const std::string& text);
+
+// --retention: "" or "0" (keep all: 0), or a whole number of seconds,
+// minutes, hours or days ("30d", "12h", "90m", "3600s"), in milliseconds.
+Result<int64_t> ParseRetention(const std::string& text);
+
+// --max-disk-bytes: "" or "0" (no bound: 0), or a size as --min-free-disk
+// takes, at least kMinMaxDiskBytes.
+inline constexpr uint64_t kMinMaxDiskBytes = uint64_t{128} << 20;
+Result<uint64_t> ParseMaxDiskBytes(const std::string& text);
 
 struct HostPort {
   std::string host;

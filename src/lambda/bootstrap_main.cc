@@ -5,6 +5,8 @@
 //   _HANDLER                      ingest | read_recent
 //   DYNAMODB_TABLE_NAME           the table (as in the original)
 //   LOGSVC_DYNAMODB_INDEX_SHARDS  index partitions, default 1 (type "LOG")
+//   LOGSVC_RETENTION_DAYS         items carry expiresAt (their time plus this
+//                                 many days) and reads leave out older ones
 //   LOGSVC_AUTH_KEY_HASHES        API keys, as lines of a keys file
 //                                 (api/api_keys.h; ';' also ends a line);
 //                                 unset or empty: open, as the original
@@ -87,6 +89,15 @@ int main() {
       return InitFailure(runtime, "Runtime.InvalidConfiguration",
                          "LOGSVC_DYNAMODB_INDEX_SHARDS is '" + shards + "', not a number");
     }
+  }
+  if (std::string days = Env("LOGSVC_RETENTION_DAYS"); !days.empty() && days != "0") {
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(days.data(), days.data() + days.size(), n);
+    if (ec != std::errc() || end != days.data() + days.size() || n < 0 || n > 100000) {
+      return InitFailure(runtime, "Runtime.InvalidConfiguration",
+                         "LOGSVC_RETENTION_DAYS is '" + days + "', not a number of days");
+    }
+    settings.retention_ms = n * 86400 * 1000;
   }
   auto opened = store::DynamoDbStore::Open(settings, ::getenv);
   if (!opened.ok()) {

@@ -70,7 +70,8 @@ bool ReadItem(simdjson::dom::object item, ItemView* v) {
 }
 
 // The attributes of one item, without braces: PutItem's and BatchWriteItem's.
-void AppendItem(std::string* out, const LogEntry& entry, std::string_view type) {
+void AppendItem(std::string* out, const LogEntry& entry, std::string_view type,
+                int64_t retention_s) {
   AppendAttr(out, "logId", "S", entry.log_id);
   out->push_back(',');
   AppendAttr(out, "timestamp", "N", std::to_string(entry.timestamp_ms));
@@ -82,6 +83,11 @@ void AppendItem(std::string* out, const LogEntry& entry, std::string_view type) 
   AppendAttr(out, "message", "S", entry.message);
   out->push_back(',');
   AppendAttr(out, "type", "S", type);
+  if (retention_s > 0) {
+    out->push_back(',');
+    AppendAttr(out, kExpiresAtAttribute, "N",
+               std::to_string(FloorDiv(entry.timestamp_ms, 1000) + retention_s));
+  }
   if (entry.attributes.empty()) return;
   out->append(",\"attributes\":{\"M\":{");
   for (size_t i = 0; i < entry.attributes.size(); ++i) {
@@ -152,24 +158,26 @@ int ShardOf(std::string_view log_id, int shards) {
   return shards <= 1 ? 0 : static_cast<int>(h % static_cast<uint32_t>(shards));
 }
 
-std::string PutItemRequest(std::string_view table, const LogEntry& entry, std::string_view type) {
+std::string PutItemRequest(std::string_view table, const LogEntry& entry, std::string_view type,
+                           int64_t retention_s) {
   std::string out = "{";
   AppendField(&out, "TableName", table);
   out += ",\"Item\":{";
-  AppendItem(&out, entry, type);
+  AppendItem(&out, entry, type, retention_s);
   out += "}}";
   return out;
 }
 
 std::string BatchWriteItemRequest(std::string_view table, std::span<const LogEntry> entries,
-                                  int index_shards) {
+                                  int index_shards, int64_t retention_s) {
   std::string out = "{\"RequestItems\":{";
   json::AppendString(&out, table);
   out += ":[";
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i > 0) out.push_back(',');
     out += "{\"PutRequest\":{\"Item\":{";
-    AppendItem(&out, entries[i], IndexPartition(ShardOf(entries[i].log_id, index_shards)));
+    AppendItem(&out, entries[i], IndexPartition(ShardOf(entries[i].log_id, index_shards)),
+               retention_s);
     out += "}}}";
   }
   out += "]}}";
@@ -332,7 +340,7 @@ std::string PutOnceItemRequest(std::string_view table, std::string_view item_id,
   out += ',';
   AppendAttr(&out, "written", "N", std::to_string(item.written_ms));
   out += ',';
-  AppendAttr(&out, "expiresAt", "N",
+  AppendAttr(&out, kExpiresAtAttribute, "N",
              std::to_string(item.written_ms / 1000 + kIdempotencyWindowMs / 1000));
   out += ',';
   AppendAttr(&out, "entries", "B", base64::Encode(packed, base64::Alphabet::kStandard));

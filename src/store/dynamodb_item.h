@@ -38,14 +38,20 @@ std::string IndexPartition(int shard);
 // retried write lands in the same place).
 int ShardOf(std::string_view log_id, int shards);
 
-// The item of `entry` (log_id set), in index partition `type`.
-std::string PutItemRequest(std::string_view table, const LogEntry& entry, std::string_view type);
+// The table's TTL attribute (Terraform's ttl_attribute_name, by default).
+inline constexpr char kExpiresAtAttribute[] = "expiresAt";
+
+// The item of `entry` (log_id set), in index partition `type`; with
+// `retention_s` > 0 it carries expiresAt (N): the entry's time in Unix
+// seconds plus retention_s, the table's TTL attribute.
+std::string PutItemRequest(std::string_view table, const LogEntry& entry, std::string_view type,
+                           int64_t retention_s = 0);
 
 // One BatchWriteItem of `entries` (1..kBatchWriteItems, ids set, distinct),
 // each item exactly as PutItemRequest writes it, its type
 // IndexPartition(ShardOf(log_id, index_shards)).
 std::string BatchWriteItemRequest(std::string_view table, std::span<const LogEntry> entries,
-                                  int index_shards);
+                                  int index_shards, int64_t retention_s = 0);
 
 // What BatchWriteItem left undone: the request that retries its
 // UnprocessedItems ({"RequestItems": <them>}), or "" when every item was

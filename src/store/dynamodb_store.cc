@@ -98,7 +98,8 @@ Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(const DynamoDbSetting
   if (!client.ok()) return client.status();
   return Open(std::move(client).value(), {.table = settings.table,
                                           .index_shards = settings.index_shards,
-                                          .check_table = settings.check_table});
+                                          .check_table = settings.check_table,
+                                          .retention_ms = settings.retention_ms});
 }
 
 DynamoDbStore::DynamoDbStore(std::unique_ptr<aws::DynamoDbClient> client,
@@ -157,7 +158,8 @@ void DynamoDbStore::Append(LogEntry entry, AppendCallback done) {
   entry.log_id = uuid::Format(uuid::NewV4());
   const std::string type =
       dynamodb::IndexPartition(dynamodb::ShardOf(entry.log_id, options_.index_shards));
-  client_->Call("PutItem", dynamodb::PutItemRequest(options_.table, entry, type),
+  client_->Call("PutItem",
+                dynamodb::PutItemRequest(options_.table, entry, type, options_.retention_ms / 1000),
                 [this, id = entry.log_id, done = std::move(done)](Result<std::string> r) mutable {
                   Note(r.status());
                   // A write DynamoDB refused as invalid is our bug, not the client's.
@@ -290,8 +292,10 @@ void DynamoDbStore::StartBatchRequests(const std::shared_ptr<Batch>& batch) {
     const size_t begin = i * dynamodb::kBatchWriteItems;
     const size_t n = std::min(dynamodb::kBatchWriteItems, batch->entries.size() - begin);
     std::span<const LogEntry> part(batch->entries.data() + begin, n);
-    SendBatchRequest(
-        batch, dynamodb::BatchWriteItemRequest(options_.table, part, options_.index_shards), 1);
+    SendBatchRequest(batch,
+                     dynamodb::BatchWriteItemRequest(options_.table, part, options_.index_shards,
+                                                     options_.retention_ms / 1000),
+                     1);
   }
 }
 
@@ -353,6 +357,23 @@ void DynamoDbStore::Search(StoreQuery query, SearchCallback done) {
   const size_t limit = std::clamp<size_t>(query.limit, 1, kMaxSearchLimit);
   auto search = std::make_shared<dynamodb::SearchWalk>(query.filter, query.order, limit,
                                                        std::move(cursors).value(), bound);
+  if (options_.retention_ms > 0) {
+    // Past retention, until DynamoDB's TTL deletes them: left out of the page
+    // (which may then hold fewer than `limit`, as the contract allows).
+    done = [cutoff = NowUnixMillis() - options_.retention_ms,
+            done = std::move(done)](Result<SearchPage> page) mutable {
+      if (page.ok() && !page.value().entries->empty() &&
+          std::any_of(page.value().entries->begin(), page.value().entries->end(),
+                      [&](const LogEntry& e) { return e.timestamp_ms < cutoff; })) {
+        std::vector<LogEntry> kept;
+        for (const LogEntry& e : *page.value().entries) {
+          if (e.timestamp_ms >= cutoff) kept.push_back(e);
+        }
+        page.value().entries = std::make_shared<const std::vector<LogEntry>>(std::move(kept));
+      }
+      done(std::move(page));
+    };
+  }
   StartWalk(std::move(search), std::move(query.filter), query.order, std::move(done));
 }
 
@@ -368,6 +389,20 @@ void DynamoDbStore::Stats(StatsQuery query, StatsCallback done) {
   if (!cursors.ok()) return done(cursors.status());
   if (!Begin()) return done(Status::Unavailable(std::string(kClosed)));
   auto stats = std::make_shared<dynamodb::StatsWalk>(f, query.step_ms, std::move(cursors).value());
+  if (options_.retention_ms > 0) {
+    // Buckets wholly past retention count nothing (their items wait for the
+    // TTL); the one the cutoff falls in may still count some of them.
+    done = [cutoff = NowUnixMillis() - options_.retention_ms,
+            first = FloorDiv(f.from_ms, query.step_ms) * query.step_ms, step = query.step_ms,
+            done = std::move(done)](Result<StatsPage> page) mutable {
+      if (page.ok()) {
+        for (size_t i = 0; i < page.value().counts.size(); ++i) {
+          if (first + static_cast<int64_t>(i + 1) * step <= cutoff) page.value().counts[i] = {};
+        }
+      }
+      done(std::move(page));
+    };
+  }
   StartWalk(std::move(stats), std::move(query.filter), Order::kAsc, std::move(done));
 }
 
@@ -436,20 +471,23 @@ void DynamoDbStore::Get(std::string log_id, GetCallback done) {
   if (log_id.size() > 1024) return done(EntryNotFound(log_id));
   if (!Begin()) return done(Status::Unavailable(std::string(kClosed)));
   std::string request = dynamodb::QueryByIdRequest(options_.table, log_id);
-  client_->Call("Query", std::move(request),
-                [this, log_id = std::move(log_id), done = std::move(done)](Result<std::string> r) {
-                  Note(r.status());
-                  if (!r.ok()) {
-                    done(AsStoreError(r.status()));
-                  } else if (auto page = dynamodb::ParseQueryResponse(r.value()); !page.ok()) {
-                    done(page.status());
-                  } else if (page.value().entries.empty()) {
-                    done(EntryNotFound(log_id));
-                  } else {
-                    done(std::move(page.value().entries.front()));
-                  }
-                  End();
-                });
+  client_->Call(
+      "Query", std::move(request),
+      [this, log_id = std::move(log_id), done = std::move(done)](Result<std::string> r) {
+        Note(r.status());
+        if (!r.ok()) {
+          done(AsStoreError(r.status()));
+        } else if (auto page = dynamodb::ParseQueryResponse(r.value()); !page.ok()) {
+          done(page.status());
+        } else if (page.value().entries.empty() ||
+                   (options_.retention_ms > 0 && page.value().entries.front().timestamp_ms <
+                                                     NowUnixMillis() - options_.retention_ms)) {
+          done(EntryNotFound(log_id));
+        } else {
+          done(std::move(page.value().entries.front()));
+        }
+        End();
+      });
 }
 
 bool DynamoDbStore::Healthy() const {

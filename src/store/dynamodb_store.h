@@ -86,6 +86,10 @@ struct DynamoDbStoreOptions {
   // functions skip it: their table is the one Terraform made, and their cold
   // start is measured up to the first request.
   bool check_table = true;
+  // Retention: items carry expiresAt (their time plus this, the table's TTL
+  // attribute, which DynamoDB deletes by within about 48 hours), and reads
+  // leave out entries older than now minus this. 0: kept forever.
+  int64_t retention_ms = 0;
 };
 
 inline constexpr int kMaxIndexShards = 64;
@@ -100,6 +104,7 @@ struct DynamoDbSettings {
   std::string endpoint;  // "": AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, then AWS's
   int index_shards = 1;
   bool check_table = true;
+  int64_t retention_ms = 0;  // DynamoDbStoreOptions::retention_ms
 };
 
 class DynamoDbStore final : public LogStore {

@@ -1,5 +1,6 @@
 #include "store/rocksdb_store.h"
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -72,10 +73,29 @@ rocksdb::CompressionType BestCompression() {
 
 enum class Family { kDefault, kEntries, kIndex };
 
+// Retention's deletion of entries: a compaction drops every entry older
+// than the store's cutoff (a TimeKey begins with its timestamp). Not range
+// deletions: RocksDB (7.8) gives a range tombstone the memtable insert hint
+// of the point keys (memtable_insert_with_hint_prefix_extractor, below), a
+// splice of another skip list, and fails an assertion (or corrupts memory).
+class ExpiredEntriesFilter : public rocksdb::CompactionFilter {
+ public:
+  explicit ExpiredEntriesFilter(const std::atomic<int64_t>* cutoff_ms) : cutoff_ms_(cutoff_ms) {}
+  bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& /*value*/,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    TimeKey k;
+    return DecodeTimeKey(key.ToStringView(), &k) && k.timestamp_ms < cutoff_ms_->load();
+  }
+  const char* Name() const override { return "logsvc.ExpiredEntriesFilter.v1"; }
+
+ private:
+  const std::atomic<int64_t>* cutoff_ms_;
+};
+
 // Memory is bounded by design: two 32 MiB memtables per column family at most
 // and one 32 MiB block cache: RSS stays well under 300 MB at any size.
-rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                       Family family) {
+rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache, Family family,
+                                       const rocksdb::CompactionFilter* entries_filter = nullptr) {
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = kMemtableBytes;
   cf.max_write_buffer_number = 2;
@@ -100,6 +120,7 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
     cf.compaction_filter = &once_filter;
   }
   if (family == Family::kEntries) {
+    cf.compaction_filter = entries_filter;
     // A batch's keys mostly ascend (its entries' times, then their numbers):
     // each insert starts from where the last one went instead of searching
     // the memtable's skip list from the top. The search was a third of the
@@ -140,6 +161,7 @@ Status Unavailable(const rocksdb::Status& s) {
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptions& options) {
   std::unique_ptr<RocksDbStore> store(new RocksDbStore());
   store->options_ = options;
+  store->expired_filter_ = std::make_unique<ExpiredEntriesFilter>(&store->expired_before_ms_);
   auto dir = DataDir::Open(options.path);
   if (!dir.ok()) return dir.status();
   store->dir_ = std::move(dir).value();
@@ -178,7 +200,135 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
     pthread_setname_np(pthread_self(), "logsvc-writer");
     s->WriterLoop();
   });
+  if (options.retention_ms > 0 || options.max_disk_bytes > 0) {
+    store->retention_ = std::thread([s = store.get()] {
+      pthread_setname_np(pthread_self(), "logsvc-retain");
+      s->RetentionLoop();
+    });
+  }
   return store;
+}
+
+int64_t RocksDbStore::VisibleFromMs() const {
+  int64_t from = expired_before_ms_.load();
+  if (options_.retention_ms > 0) from = std::max(from, NowUnixMillis() - options_.retention_ms);
+  return from;
+}
+
+void RocksDbStore::RetentionLoop() {
+  for (;;) {
+    {
+      util::MutexLock lock(&retention_mu_);
+      const auto until = std::chrono::steady_clock::now() + options_.retention_every;
+      while (!retention_stop_ && retention_cv_.WaitUntil(&retention_mu_, until)) {
+      }
+      if (retention_stop_) return;
+    }
+    int64_t cutoff =
+        options_.retention_ms > 0 ? NowUnixMillis() - options_.retention_ms : INT64_MIN;
+    // Over the disk bound: a segment's time range at a time, measured again
+    // after each (a compaction in between gives the space back).
+    for (int rounds = 0; rounds < 16; ++rounds) {
+      const int64_t bound = CutoffForDiskBound();
+      if (bound <= std::max(cutoff, expired_before_ms_.load())) break;
+      DeleteExpired(bound);
+    }
+    if (cutoff > expired_before_ms_.load()) DeleteExpired(cutoff);
+  }
+}
+
+int64_t RocksDbStore::CutoffForDiskBound() {
+  if (options_.max_disk_bytes == 0 || DiskBytes() <= options_.max_disk_bytes) return INT64_MIN;
+  // The oldest segment with entries not yet expired: everything up to its
+  // newest entry goes.
+  const int64_t expired = expired_before_ms_.load();
+  util::MutexLock lock(&segments_mu_);
+  int64_t cutoff = INT64_MIN;
+  for (const auto& [segment, summary] : segments_) {
+    if (summary.total() == 0 || summary.max_ms < expired) continue;
+    cutoff = summary.max_ms == INT64_MAX ? INT64_MAX : summary.max_ms + 1;
+    break;  // segments are numbered in ingest order, oldest first
+  }
+  return cutoff;
+}
+
+void RocksDbStore::DeleteExpired(int64_t cutoff_ms) {
+  // Hidden from reads first: a read never sees what is about to go.
+  int64_t before = expired_before_ms_.load();
+  while (before < cutoff_ms && !expired_before_ms_.compare_exchange_weak(before, cutoff_ms)) {
+  }
+  util::ReaderLock lock(&db_mu_);
+  if (!db_ || db_read_only_ || !entries_cf_ || !index_cf_) return;
+  const std::string begin = EncodeTimeKey({INT64_MIN, 0});
+  const std::string end = EncodeTimeKey({cutoff_ms, 0});
+  // Counted before they go (a walk of the keys, on this thread: ingest does
+  // not wait for it).
+  uint64_t count = 0;
+  {
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = nullptr;
+    rocksdb::Slice upper(end);
+    ro.iterate_upper_bound = &upper;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, entries_cf_));
+    for (it->Seek(begin); it->Valid(); it->Next()) ++count;
+  }
+  if (count == 0) return;
+  // Whole table files in the range go at once; the compaction of the range
+  // (below) drops the rest (ExpiredEntriesFilter), and the disk shrinks.
+  const rocksdb::Slice b(begin), e(end);
+  rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), entries_cf_, &b, &e);
+  rocksdb::WriteOptions wo;
+  // The index of every sealed segment wholly before the cutoff.
+  std::vector<uint64_t> dropped;
+  {
+    util::MutexLock segments_lock(&segments_mu_);
+    util::MutexLock pending_lock(&pending_mu_);
+    for (const auto& [segment, summary] : segments_) {
+      if (summary.max_ms < cutoff_ms && !pending_.count(segment) && !sealing_.count(segment)) {
+        dropped.push_back(segment);
+      }
+    }
+  }
+  for (uint64_t segment : dropped) {
+    if (!s.ok()) break;
+    rocksdb::WriteBatch wb;
+    wb.Delete(index_cf_, index::SegmentKey(segment));
+    wb.DeleteRange(index_cf_, index::TimesKey(segment, 0), index::TimesKey(segment + 1, 0));
+    wb.DeleteRange(index_cf_, index::SegmentTermsBegin(segment),
+                   index::SegmentTermsBegin(segment + 1));
+    s = db_->Write(wo, &wb);
+    if (s.ok()) {
+      util::MutexLock segments_lock(&segments_mu_);
+      segments_.erase(segment);
+    }
+  }
+  if (s.ok()) {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    s = db_->CompactRange(co, entries_cf_, &b, &e);
+    if (!dropped.empty()) {
+      // The three key ranges of the dropped segments: summaries, times pages, sets.
+      const uint64_t first = dropped.front(), last = dropped.back() + 1;
+      const std::string ranges[][2] = {
+          {index::SegmentKey(first), index::SegmentKey(last)},
+          {index::TimesKey(first, 0), index::TimesKey(last, 0)},
+          {index::SegmentTermsBegin(first), index::SegmentTermsBegin(last)}};
+      for (const auto& [from, to] : ranges) {
+        const rocksdb::Slice f(from), t(to);
+        if (s.ok()) s = db_->CompactRange(co, index_cf_, &f, &t);
+      }
+    }
+  }
+  if (!s.ok()) {
+    log::Error("retention could not delete old entries; retried later").Str("error", s.ToString());
+    return;
+  }
+  retention_deleted_ += count;
+  log::Info("retention deleted old entries")
+      .Int("entries", static_cast<int64_t>(count))
+      .Int("before_ms", cutoff_ms)
+      .Int("index_segments", static_cast<int64_t>(dropped.size()));
 }
 
 Status RocksDbStore::OpenWritable() {
@@ -224,7 +374,7 @@ Status RocksDbStore::OpenDb(bool read_only) {
   if (!cache_) cache_ = rocksdb::NewLRUCache(32 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, CfOptions(cache_, Family::kDefault)},
-      {kEntriesCf, CfOptions(cache_, Family::kEntries)},
+      {kEntriesCf, CfOptions(cache_, Family::kEntries, expired_filter_.get())},
       {kIndexCf, CfOptions(cache_, Family::kIndex)},
   };
   // What the data dir holds: RocksDB opens only with every family named. The
@@ -726,6 +876,12 @@ RocksDbStore::~RocksDbStore() { Close(); }
 void RocksDbStore::Close() {
   if (closed_.exchange(true)) return;
   {
+    util::MutexLock lock(&retention_mu_);
+    retention_stop_ = true;
+  }
+  retention_cv_.Signal();
+  if (retention_.joinable()) retention_.join();
+  {
     util::MutexLock lock(&queue_mu_);
     closing_ = true;
   }
@@ -1166,13 +1322,26 @@ void RocksDbStore::Search(StoreQuery query, SearchCallback done) {
       all = window_.Newest(kRecentLimit);
     }
     SearchPage page;
+    // Past retention: none of the window's expired entries, and nothing
+    // older on disk either (the oldest are the expired ones).
+    const int64_t visible = VisibleFromMs();
+    bool expired = false;
+    if (!all->empty() && all->back().timestamp_ms < visible) {
+      std::vector<LogEntry> kept;
+      for (const LogEntry& e : *all) {
+        if (e.timestamp_ms >= visible) kept.push_back(e);
+      }
+      all = std::make_shared<const std::vector<LogEntry>>(std::move(kept));
+      expired = true;
+    }
     if (all->size() <= query.limit) {
       page.entries = all;
     } else {
       page.entries =
           std::make_shared<const std::vector<LogEntry>>(all->begin(), all->begin() + query.limit);
     }
-    if (!page.entries->empty() && (all->size() > query.limit || all->size() == kRecentLimit)) {
+    if (!page.entries->empty() && (all->size() > query.limit || all->size() == kRecentLimit) &&
+        !(expired && all->size() <= query.limit)) {
       auto id = uuid::Parse(page.entries->back().log_id);
       util::ReaderLock lock(&db_mu_);
       if (id && ids_) page.next = index::SearchPosition(ids_->Decode(*id));
@@ -1184,11 +1353,13 @@ void RocksDbStore::Search(StoreQuery query, SearchCallback done) {
     if (!db_ || !entries_cf_ || !index_cf_) {
       return done(Status::Unavailable("the store has no database open"));
     }
-    if (!ids_) {  // no id key yet: no entry was ever written
+    StoreQuery q = query;
+    q.filter.from_ms = std::max(q.filter.from_ms, VisibleFromMs());  // retention
+    if (!ids_ || q.filter.from_ms > q.filter.to_ms) {  // nothing written, or all expired
       return done(SearchPage{std::make_shared<const std::vector<LogEntry>>(), ""});
     }
     std::optional<rocksdb::ManagedSnapshot> snapshot;
-    done(index::RunSearch(SearchContextNow(&snapshot), query));
+    done(index::RunSearch(SearchContextNow(&snapshot), q));
   });
 }
 
@@ -1199,14 +1370,30 @@ void RocksDbStore::Stats(StatsQuery query, StatsCallback done) {
     if (!db_ || !entries_cf_ || !index_cf_) {
       return done(Status::Unavailable("the store has no database open"));
     }
-    if (!ids_) {  // no entry was ever written
-      return done(
-          StatsPage{std::vector<std::array<int64_t, kSeverityCount>>(static_cast<size_t>(
-                        StatsBucketCount(query.filter.from_ms, query.filter.to_ms, query.step_ms))),
-                    ""});
+    const size_t buckets = static_cast<size_t>(
+        StatsBucketCount(query.filter.from_ms, query.filter.to_ms, query.step_ms));
+    const int64_t visible = VisibleFromMs();
+    if (!ids_ || visible > query.filter.to_ms) {  // nothing written, or all expired
+      return done(StatsPage{std::vector<std::array<int64_t, kSeverityCount>>(buckets), ""});
     }
     std::optional<rocksdb::ManagedSnapshot> snapshot;
-    done(index::RunStats(SearchContextNow(&snapshot), query));
+    if (visible <= query.filter.from_ms)
+      return done(index::RunStats(SearchContextNow(&snapshot), query));
+    // Retention: counted from the oldest visible entry, in the buckets of
+    // the range asked (the expired part's are zeros).
+    StatsQuery q = query;
+    q.filter.from_ms = visible;
+    Result<StatsPage> page = index::RunStats(SearchContextNow(&snapshot), q);
+    if (!page.ok()) return done(std::move(page));
+    const int64_t shift =
+        FloorDiv(visible, query.step_ms) - FloorDiv(query.filter.from_ms, query.step_ms);
+    std::vector<std::array<int64_t, kSeverityCount>> counts(buckets);
+    for (size_t i = 0; i < page.value().counts.size(); ++i) {
+      if (i + static_cast<size_t>(shift) < buckets)
+        counts[i + static_cast<size_t>(shift)] = page.value().counts[i];
+    }
+    page.value().counts = std::move(counts);
+    done(std::move(page));
   });
 }
 
@@ -1234,6 +1421,7 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   if (!e.ok()) return e.status();
   const std::string canonical = uuid::Format(*id);
   if (!e.value().log_id.empty() && e.value().log_id != canonical) return not_found();
+  if (e.value().timestamp_ms < VisibleFromMs()) return not_found();  // past retention
   e.value().log_id = canonical;
   return e;
 }

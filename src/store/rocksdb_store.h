@@ -56,6 +56,7 @@
 
 namespace rocksdb {
 class Cache;
+class CompactionFilter;
 class ColumnFamilyHandle;
 class DB;
 class Env;
@@ -92,6 +93,14 @@ struct RocksDbStoreOptions {
   // Where group commits are counted (util/metrics.h); null: nowhere. Must
   // outlive the store.
   metrics::Metrics* metrics = nullptr;
+  // Retention (docs/storage.md, "Retention"): entries older than this are
+  // deleted in the background and never read again (0: kept forever)...
+  int64_t retention_ms = 0;
+  // ...and, while the data dir holds more than this many bytes, the oldest
+  // entries are, a segment's time range at a time (0: no bound).
+  uint64_t max_disk_bytes = 0;
+  // How often the retention thread looks (and the disk is measured).
+  std::chrono::milliseconds retention_every{10000};
 };
 
 class RocksDbStore final : public LogStore {
@@ -124,6 +133,11 @@ class RocksDbStore final : public LogStore {
   uint64_t min_free_bytes() const { return reserve_bytes_; }
   // Entries queued for the writer now (metrics).
   size_t QueuedEntries();
+  // Entries deleted by retention since the store opened (metrics).
+  uint64_t RetentionDeleted() const { return retention_deleted_.load(); }
+  // The oldest timestamp any read returns: what retention has deleted, or
+  // is past its age, is older.
+  int64_t VisibleFromMs() const;
   // The bytes of the data dir's files (metrics): a walk of the directory.
   uint64_t DiskBytes() const;
 
@@ -194,6 +208,15 @@ class RocksDbStore final : public LogStore {
   void TryRecover();
   void UpdateHealth();
   void WriterLoop();
+  // The retention thread: every options_.retention_every, DeleteExpired.
+  void RetentionLoop();
+  // Deletes the entries before `cutoff_ms` (range deletions, then a
+  // compaction of the range, so the disk shrinks) and the index of every
+  // sealed segment wholly before it.
+  void DeleteExpired(int64_t cutoff_ms);
+  // With max_disk_bytes: a cutoff that drops the oldest segment, if the data
+  // dir is over it; else INT64_MIN.
+  int64_t CutoffForDiskBound();
   void WriteBatchOf(std::vector<PendingWrite>& batch);
   Result<LogEntry> ReadEntry(const std::string& log_id);
 
@@ -205,6 +228,10 @@ class RocksDbStore final : public LogStore {
   // What db_ does its file I/O through; outlives every db_ (declared before it).
   std::shared_ptr<ZeroedWalFileSystem> wal_fs_;  // logs zero-filled ahead
   std::unique_ptr<rocksdb::Env> env_;
+  // Retention's cutoff, and the compaction filter of the entries family that
+  // drops what is older (outlive every db_: declared before it).
+  std::atomic<int64_t> expired_before_ms_{INT64_MIN};
+  std::unique_ptr<rocksdb::CompactionFilter> expired_filter_;
   bool log_is_zeroed_ = false;  // RocksDB's current log came from wal_fs_; writer thread only
   // db_, the handles, db_read_only_ and db_identity_ change only on the
   // writer thread (recovering by reopening), under an exclusive db_mu_;
@@ -270,6 +297,15 @@ class RocksDbStore final : public LogStore {
   std::unique_ptr<util::ThreadPool> readers_;
   std::atomic<bool> healthy_{false};
   std::atomic<bool> closed_{false};
+
+  // Retention: entries before expired_before_ms_ (declared with db_) are
+  // deleted or being deleted, and hidden from every read; the thread sleeps
+  // on retention_cv_.
+  std::atomic<uint64_t> retention_deleted_{0};
+  util::Mutex retention_mu_;
+  util::CondVar retention_cv_;
+  bool retention_stop_ GUARDED_BY(retention_mu_) = false;
+  std::thread retention_;
 };
 
 }  // namespace logsvc::store

@@ -89,7 +89,13 @@ Metrics::Metrics()
                       .Name("logsvc_store_disk_bytes")
                       .Help("Bytes of the store's files on disk")
                       .Register(*registry_)
-                      .Add({})) {}
+                      .Add({})),
+      retention_deleted_(prometheus::BuildCounter()
+                             .Name("logsvc_retention_deleted_entries_total")
+                             .Help("Entries deleted for their age (--retention) or the disk "
+                                   "bound (--max-disk-bytes)")
+                             .Register(*registry_)
+                             .Add({})) {}
 
 prometheus::Counter& Metrics::CounterOf(prometheus::Family<prometheus::Counter>& family,
                                         LabelViews labels) {
@@ -145,6 +151,14 @@ void Metrics::SetQueuedEntries(int64_t entries) {
 }
 
 void Metrics::SetDiskBytes(int64_t bytes) { disk_bytes_.Set(static_cast<double>(bytes)); }
+
+void Metrics::SetRetentionDeleted(uint64_t entries) {
+  // A counter set from the store's own count: it only grows.
+  util::MutexLock lock(&mu_);
+  const double now = static_cast<double>(entries);
+  if (now > retention_deleted_.Value())
+    retention_deleted_.Increment(now - retention_deleted_.Value());
+}
 
 void Metrics::OnScrape(std::function<void()> hook) {
   util::MutexLock lock(&mu_);

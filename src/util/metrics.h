@@ -17,6 +17,7 @@
 //   logsvc_store_write_duration_seconds             a synced write (the fsync)
 //   logsvc_store_queued_entries                     waiting for the writer (gauge)
 //   logsvc_store_disk_bytes                         the data dir's files (gauge)
+//   logsvc_retention_deleted_entries_total          deleted for their age or the disk bound
 //
 // Thread-safe: any method, any thread. Recording a labelled series looks its
 // pointer up in a small cache under a mutex (prometheus-cpp's Family::Add
@@ -63,6 +64,8 @@ class Metrics {
   void GroupCommit(size_t entries, double seconds);
   void SetQueuedEntries(int64_t entries);
   void SetDiskBytes(int64_t bytes);
+  // Entries deleted by retention since start (a counter kept by the store).
+  void SetRetentionDeleted(uint64_t entries);
 
   // Run before each Render, to set the gauges that are read, not pushed (the
   // store's size on disk). Add before requests arrive.
@@ -101,6 +104,7 @@ class Metrics {
   prometheus::Histogram& write_seconds_;
   prometheus::Gauge& queued_entries_;
   prometheus::Gauge& disk_bytes_;
+  prometheus::Counter& retention_deleted_;
 
   util::Mutex mu_;
   // The family's address and the labels' values: what Family::Add returned.

@@ -321,11 +321,13 @@ test('Lambda functions: environment names the table, the index shards and the AP
       DYNAMODB_TABLE_NAME: `\${${TABLE}.name}`,
       LOGSVC_DYNAMODB_INDEX_SHARDS: '${var.dynamodb_index_shards}',
       LOGSVC_AUTH_KEY_HASHES: '${var.auth_key_hashes}',
+      LOGSVC_RETENTION_DAYS: '${var.retention_days}',
     }, `${fn}: environment variables`);
   }
   // Hashes only, but which keys exist is not for plans and logs to show.
   assert.equal(variable('auth_key_hashes').sensitive, true, 'auth_key_hashes must be sensitive');
   assert.equal(variable('auth_key_hashes').default, '', 'auth_key_hashes default: no keys, open');
+  assert.equal(variable('retention_days').default, 0, 'retention_days default: kept forever');
 });
 
 test('log groups: /aws/lambda/<function>, retention from a variable, created before the function', () => {

@@ -262,6 +262,41 @@ class OriginalItemsTest(DynamoTestCase):
                     self.assertEqual(self.get_one(server, item["logId"]), five_fields(item))
 
 
+class RetentionTest(DynamoTestCase):
+    """--retention on DynamoDB: every item carries expiresAt (the table's TTL
+    attribute: its time plus the retention, in seconds), and reads leave out
+    entries from their deadline on, before DynamoDB deletes them."""
+
+    def test_expires_at_written_and_expired_entries_never_read(self):
+        table = self.new_table()
+        server = self.start_dynamo(table, args=["--retention", "4s"])
+        t = now_ms()
+        old = server.request("POST", "/logs", [
+            {"severity": "warning", "message": "zzdynold", "timestamp": t - 3600_000}]).json()
+        fresh = server.request("POST", "/logs", {"severity": "warning",
+                                                 "message": "zzdynfresh"}).json()
+        items = {i["logId"]: i for i in self.scan(table)}
+        self.assertEqual(int(items[old["logIds"][0]]["expiresAt"]), (t - 3600_000) // 1000 + 4)
+        self.assertEqual(int(items[fresh["logId"]]["expiresAt"]), fresh["timestamp"] // 1000 + 4)
+
+        def seen(log_id, word, since):
+            # Stats in 1 s buckets: a bucket is left out once wholly past
+            # the retention (the one the cutoff falls in may still count).
+            return (log_id in [e["logId"] for e in self.recent(server)],
+                    log_id in [e["logId"] for e in server.request(
+                        "GET", "/logs?q=" + word).json()["logs"]],
+                    server.request("GET", "/logs/" + log_id).status == 200,
+                    server.request("GET", "/logs/stats?from=%d&to=%d&q=%s&step=1s"
+                                   % (since - 2000, since + 60_000, word)).json()["total"])
+
+        self.assertEqual(seen(old["logIds"][0], "zzdynold", t - 3600_000), (False, False, False, 0))
+        self.assertEqual(seen(fresh["logId"], "zzdynfresh", t), (True, True, True, 1))
+        time.sleep(5.5)
+        self.assertEqual(seen(fresh["logId"], "zzdynfresh", t), (False, False, False, 0))
+        # Still in the table: DynamoDB's TTL deletes it, not logsvc.
+        self.assertIn(fresh["logId"], {i["logId"] for i in self.scan(table)})
+
+
 class EngineOutageTest(DynamoTestCase):
     """(d) The engine goes away and comes back, logsvc stays up: 503 meanwhile, quickly."""
 

@@ -99,6 +99,28 @@ TEST(DynamoDbItem, ShardOfSpreadsIdsEvenly) {
 
 // ---- requests --------------------------------------------------------------------
 
+TEST(DynamoDbItem, RetentionAddsExpiresAtToEveryItem) {
+  const LogEntry e{"0b7e2a8c-4d1f-4f6e-9a3b-2c5d8e1f7a90", 1706356800999, Severity::kInfo, "m"};
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc, item;
+  const std::string put = PutItemRequest("Logs", e, "LOG", 30 * 86400);
+  ASSERT_FALSE(parser.parse(put).get(doc)) << put;
+  ASSERT_FALSE(doc["Item"].get(item));
+  EXPECT_EQ(Attr(item, "expiresAt", "N"), std::to_string(1706356800 + 30 * 86400));
+  // Before 1970 too: whole seconds, rounded down.
+  const LogEntry early{e.log_id, -1500, Severity::kInfo, "m"};
+  const std::string before_epoch = PutItemRequest("Logs", early, "LOG", 10);
+  ASSERT_FALSE(parser.parse(before_epoch).get(doc));
+  ASSERT_FALSE(doc["Item"].get(item));
+  EXPECT_EQ(Attr(item, "expiresAt", "N"), "8");
+  const std::vector<LogEntry> batch{e};
+  const std::string batch_body = BatchWriteItemRequest("Logs", batch, 1, 60);
+  EXPECT_NE(batch_body.find("\"expiresAt\":{\"N\":\"1706356860\"}"), std::string::npos)
+      << batch_body;
+  // Without retention, the original's item exactly (no expiresAt).
+  EXPECT_EQ(PutItemRequest("Logs", e, "LOG").find("expiresAt"), std::string::npos);
+}
+
 TEST(DynamoDbItem, PutItemRequestHasTheOriginalItem) {
   const LogEntry e{"0b7e2a8c-4d1f-4f6e-9a3b-2c5d8e1f7a90", 1706356800123, Severity::kWarning,
                    "disk almost full"};
