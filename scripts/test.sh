@@ -8,7 +8,9 @@
 #   2. ASan + UBSan build (clang, which also checks the lock annotations of
 #      src/util/mutex.h with -Wthread-safety): the same tests once more, and the libFuzzer
 #      targets (the request validator, the batch parser, the search query parser)
-#      for a bounded time.
+#      for a bounded time;
+#   3. ThreadSanitizer build (clang): the unit and integration tests once more,
+#      a data race stopping the process (tests/tsan.supp: RocksDB's own).
 # FUZZ_SECONDS (default 30) bounds each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +31,12 @@ CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DLOGSVC_FUZZ_SECONDS="${FUZZ_SECONDS:-30}" >/dev/null
 cmake --build build-asan -j "$jobs" >/dev/null
 (cd build-asan && ctest --output-on-failure --timeout 600 -j "$jobs")
+
+echo "== ThreadSanitizer build and tests (clang)"
+CC=clang CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLOGSVC_TSAN=ON >/dev/null
+cmake --build build-tsan -j "$jobs" >/dev/null
+# A race ends the process with status 66 and its report on stderr, which the
+# test shows (the integration tests' servers inherit the variable).
+export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1"
+(cd build-tsan && ctest --output-on-failure --timeout 900 -j "$jobs" -E '^(fuzz|unicode|infrastructure)\.')

@@ -36,7 +36,19 @@ Response Json(int status, std::string body) {
 // "*", or the request's origin, which makes the response vary with Origin.
 Response WithCors(Response r, std::string_view allow_origin) {
   if (allow_origin.empty()) return r;
+  // A page reads only the CORS-safelisted headers unless told: the ones a
+  // client acts on (retry when, a replay, the new entry, the key to send).
+  std::string expose;
+  for (const Header& h : r.headers) {
+    for (std::string_view name : {"Retry-After", "Idempotent-Replayed", "Location",
+                                  "WWW-Authenticate"}) {
+      if (h.name == name && expose.find(name) == std::string::npos) {
+        expose += (expose.empty() ? "" : ", ") + std::string(name);
+      }
+    }
+  }
   r.headers.push_back({"Access-Control-Allow-Origin", std::string(allow_origin)});
+  if (!expose.empty()) r.headers.push_back({"Access-Control-Expose-Headers", std::move(expose)});
   if (allow_origin != "*") r.headers.push_back({"Vary", "Origin"});
   return r;
 }

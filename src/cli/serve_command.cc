@@ -201,6 +201,12 @@ int RunServe(const ServeOptions& options) {
       started.Str("metrics_listen", mhost + ":" + std::to_string(metrics_server->port()));
     }
   }
+  if ((!keys || keys->empty()) && api_options.access.cors.any()) {
+    // With keys, '*' is safe: a page gets nothing without one.
+    log::Warn(
+        "--cors-origins '*' without API keys (--auth-keys): any web page that a user of this "
+        "server visits can read and add entries");
+  }
   if ((!keys || keys->empty()) && !IsLoopbackHost(address.value().host)) {
     log::Warn(
         "no API keys (--auth-keys): anyone who can reach this address can add and read every "

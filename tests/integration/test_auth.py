@@ -309,6 +309,51 @@ class RateLimitTest(LogsvcTestCase):
         self.assertEqual(reply.status, 201, reply)
 
 
+class CorsWithKeysTest(LogsvcTestCase):
+    """With keys, --cors-origins '*' opens the API to pages of any origin
+    safely: each request still needs a key, and a page can read the 401 to
+    ask for one."""
+
+    DASH = "https://dashboard.example"
+
+    def setUp(self):
+        self.keys = KeysFile(self)
+        self.reader = self.keys.create("read,ingest")
+        self.server = self.start_server(args=["--auth-keys", self.keys.path,
+                                              "--cors-origins", "*"])
+
+    def browser(self, extra=None):
+        headers = {"Origin": self.DASH, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}
+        headers.update(extra or {})
+        return headers
+
+    def test_a_page_of_any_origin_with_a_key_reads_and_without_one_is_told_to_send_one(self):
+        reply = self.server.request("GET", "/logs", headers=self.browser(bearer(self.reader)))
+        self.assertEqual(reply.status, 200, reply)
+        self.assertEqual(reply.header("Access-Control-Allow-Origin"), "*")
+        refused = self.server.request("GET", "/logs", headers=self.browser())
+        self.assertEqual(refused.status, 401)
+        self.assertEqual(refused.header("Access-Control-Allow-Origin"), "*")
+        self.assertEqual(refused.header("Access-Control-Expose-Headers"), "WWW-Authenticate")
+        created = self.server.request("POST", "/logs", ENTRY, self.browser(x_api_key(self.reader)))
+        self.assertEqual(created.status, 201)
+        self.assertEqual(created.header("Access-Control-Expose-Headers"), "Location")
+        preflight = self.server.request("OPTIONS", "/logs", headers=self.browser({
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"}))
+        self.assertEqual(preflight.status, 204)
+        allowed = preflight.header("Access-Control-Allow-Headers").lower()
+        self.assertIn("authorization", allowed)
+        self.assertIn("x-api-key", allowed)
+        self.assertFalse([l for l in self.server.stderr_lines if "--cors-origins '*'" in l])
+
+    def test_star_without_keys_warns(self):
+        server = self.start_server(args=["--cors-origins", "*"])
+        time.sleep(0.2)
+        self.assertTrue([l for l in server.stderr_lines[1:] if "--cors-origins '*'" in l],
+                        server.stderr_lines)
+
+
 class KeylessWarningTest(LogsvcTestCase):
     def warnings(self, server):
         time.sleep(0.2)
