@@ -144,8 +144,12 @@ Result<KeyRing> KeyRing::Parse(std::string_view text) {
         }
         has_entries = true;
       } else {
-        return bad("unknown or repeated field \"" + std::string(f.substr(0, 40)) +
-                   "\": a line is the hash, scopes=..., and optionally name=..., "
+        // Named up to its '=', never whole: a key pasted in by mistake is not logged.
+        const size_t eq = f.find('=');
+        const std::string_view name = eq <= 24 ? f.substr(0, eq) : std::string_view("?");
+        return bad("unknown or repeated field \"" + std::string(name) + "\" (field " +
+                   std::to_string(i + 1) +
+                   "): a line is the hash, scopes=..., and optionally name=..., "
                    "requests-per-second=..., entries-per-second=...");
       }
     }

@@ -36,6 +36,13 @@ Result<std::shared_ptr<const api::KeyRing>> LoadKeyFile(const std::string& path)
   if (!ring.ok()) {
     return Status::InvalidArgument("the keys file " + path + ": " + ring.status().message());
   }
+  // A file with no key (emptied, or caught half-written) must not turn
+  // authentication off: without --auth-keys the service is open, with it never.
+  if (ring.value().empty()) {
+    return Status::InvalidArgument("the keys file " + path +
+                                   " holds no key: make one with `logsvc keys create`, or "
+                                   "leave out --auth-keys to serve without keys");
+  }
   return std::make_shared<const api::KeyRing>(std::move(ring).value());
 }
 

@@ -12,7 +12,8 @@
 namespace logsvc::cli {
 
 // Reads and parses the keys file. InvalidArgument naming the file and what
-// is wrong (it cannot be read, it is over 4 MiB, a line is malformed).
+// is wrong (it cannot be read, it is over 4 MiB, a line is malformed, it
+// holds no key: an empty file never means "no authentication").
 Result<std::shared_ptr<const api::KeyRing>> LoadKeyFile(const std::string& path);
 
 // `logsvc keys create`: makes a key with these scopes ("ingest,read") and

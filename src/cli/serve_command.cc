@@ -149,8 +149,11 @@ int RunServe(const ServeOptions& options) {
   std::optional<api::Api> metrics_api;
   std::optional<http::Server> metrics_server;
   if (metrics_address) {
+    // The Host check of the main listener's kind, for the metrics address.
+    auto metrics_hosts = api::HostPolicy::ForServer(metrics_address->host, options.allowed_hosts);
+    if (!metrics_hosts.ok()) return ConfigError(metrics_hosts.status().message());
     metrics_api.emplace(*store,
-                        api::ApiOptions{.access = {.hosts = api::HostPolicy::AnyHost(),
+                        api::ApiOptions{.access = {.hosts = metrics_hosts.value(),
                                                    .cors = api::CorsPolicy::SameOriginOnly()},
                                         .routes = api::kMetricsRoutes | api::kHealthRoutes,
                                         .metrics = metrics});

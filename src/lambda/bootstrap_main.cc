@@ -107,9 +107,12 @@ int main() {
   if (std::string lines = Env("LOGSVC_AUTH_KEY_HASHES"); !lines.empty()) {
     std::replace(lines.begin(), lines.end(), ';', '\n');
     auto ring = api::KeyRing::Parse(lines);
-    if (!ring.ok()) {
-      return InitFailure(runtime, "Runtime.InvalidConfiguration",
-                         "LOGSVC_AUTH_KEY_HASHES: " + ring.status().message());
+    if (!ring.ok() || ring.value().empty()) {
+      return InitFailure(
+          runtime, "Runtime.InvalidConfiguration",
+          "LOGSVC_AUTH_KEY_HASHES: " +
+              (ring.ok() ? std::string("holds no key (unset it to serve without keys)")
+                         : ring.status().message()));
     }
     keys = std::make_shared<const api::KeyRing>(std::move(ring).value());
   }

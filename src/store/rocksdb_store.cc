@@ -231,9 +231,11 @@ void RocksDbStore::RetentionLoop() {
     for (int rounds = 0; rounds < 16; ++rounds) {
       const int64_t bound = CutoffForDiskBound();
       if (bound <= std::max(cutoff, expired_before_ms_.load())) break;
-      DeleteExpired(bound);
+      const uint64_t bytes = DiskBytes();
+      // A round that frees nothing (the rest is logs, not entries) ends it.
+      if (!DeleteExpired(bound) || DiskBytes() >= bytes) break;
     }
-    if (cutoff > expired_before_ms_.load()) DeleteExpired(cutoff);
+    if (cutoff > INT64_MIN) DeleteExpired(cutoff);
   }
 }
 
@@ -241,24 +243,41 @@ int64_t RocksDbStore::CutoffForDiskBound() {
   if (options_.max_disk_bytes == 0 || DiskBytes() <= options_.max_disk_bytes) return INT64_MIN;
   // The oldest segment with entries not yet expired: everything up to its
   // newest entry goes.
+  // Never a segment still in memory (the newest, being written): what the
+  // bound deletes is sealed, older data, never what was just acknowledged.
   const int64_t expired = expired_before_ms_.load();
+  std::set<uint64_t> in_memory;
+  {
+    util::MutexLock lock(&pending_mu_);
+    for (const auto& [segment, pending] : pending_) in_memory.insert(segment);
+  }
   util::MutexLock lock(&segments_mu_);
-  int64_t cutoff = INT64_MIN;
   for (const auto& [segment, summary] : segments_) {
     if (summary.total() == 0 || summary.max_ms < expired) continue;
-    cutoff = summary.max_ms == INT64_MAX ? INT64_MAX : summary.max_ms + 1;
-    break;  // segments are numbered in ingest order, oldest first
+    if (in_memory.count(segment)) return INT64_MIN;
+    return summary.max_ms == INT64_MAX ? INT64_MAX : summary.max_ms + 1;
+    // (segments are numbered in ingest order: the first is the oldest)
   }
-  return cutoff;
+  return INT64_MIN;
 }
 
-void RocksDbStore::DeleteExpired(int64_t cutoff_ms) {
-  // Hidden from reads first: a read never sees what is about to go.
+bool RocksDbStore::DeleteExpired(int64_t cutoff_ms) {
+  util::ReaderLock lock(&db_mu_);
+  // Nothing can be deleted (no database, or a read-only one on a full
+  // disk): nothing is hidden either, and the next pass tries again.
+  if (!db_ || db_read_only_ || !entries_cf_ || !index_cf_) return false;
+  // Hidden from reads first: a read never sees what is about to go. Raised
+  // only here, where the deletion can proceed, and kept on a failure: what
+  // is hidden is what the next pass deletes (its compaction filter drops
+  // everything before it).
   int64_t before = expired_before_ms_.load();
   while (before < cutoff_ms && !expired_before_ms_.compare_exchange_weak(before, cutoff_ms)) {
   }
-  util::ReaderLock lock(&db_mu_);
-  if (!db_ || db_read_only_ || !entries_cf_ || !index_cf_) return;
+  // The deletion that gives the space back: with only time to go by, at
+  // most once a minute (or half the retention, if shorter), since each one
+  // rewrites the table that straddles the cutoff; until then, hidden only.
+  const auto now = std::chrono::steady_clock::now();
+  if (options_.max_disk_bytes == 0 && now < next_retention_compaction_) return true;
   const std::string begin = EncodeTimeKey({INT64_MIN, 0});
   const std::string end = EncodeTimeKey({cutoff_ms, 0});
   // Counted before they go (a walk of the keys, on this thread: ingest does
@@ -273,11 +292,11 @@ void RocksDbStore::DeleteExpired(int64_t cutoff_ms) {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, entries_cf_));
     for (it->Seek(begin); it->Valid(); it->Next()) ++count;
   }
-  if (count == 0) return;
   // Whole table files in the range go at once; the compaction of the range
   // (below) drops the rest (ExpiredEntriesFilter), and the disk shrinks.
   const rocksdb::Slice b(begin), e(end);
-  rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), entries_cf_, &b, &e);
+  rocksdb::Status s = count == 0 ? rocksdb::Status::OK()
+                                 : rocksdb::DeleteFilesInRange(db_.get(), entries_cf_, &b, &e);
   rocksdb::WriteOptions wo;
   // The index of every sealed segment wholly before the cutoff.
   std::vector<uint64_t> dropped;
@@ -303,9 +322,17 @@ void RocksDbStore::DeleteExpired(int64_t cutoff_ms) {
       segments_.erase(segment);
     }
   }
-  if (s.ok()) {
+  // The compaction of the range (closing the store cancels it).
+  const bool compact = count > 0;
+  if (s.ok() && compact) {
+    next_retention_compaction_ =
+        now + std::chrono::milliseconds(options_.retention_ms > 0
+                                            ? std::min<int64_t>(60000, options_.retention_ms / 2)
+                                            : 0);
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    co.exclusive_manual_compaction = false;  // automatic compactions go on
+    co.canceled = &retention_canceled_;
     s = db_->CompactRange(co, entries_cf_, &b, &e);
     if (!dropped.empty()) {
       // The three key ranges of the dropped segments: summaries, times pages, sets.
@@ -321,14 +348,19 @@ void RocksDbStore::DeleteExpired(int64_t cutoff_ms) {
     }
   }
   if (!s.ok()) {
-    log::Error("retention could not delete old entries; retried later").Str("error", s.ToString());
-    return;
+    if (!retention_canceled_) {
+      log::Error("retention could not delete old entries; retried later")
+          .Str("error", s.ToString());
+    }
+    return false;
   }
+  if (!compact) return true;
   retention_deleted_ += count;
   log::Info("retention deleted old entries")
       .Int("entries", static_cast<int64_t>(count))
       .Int("before_ms", cutoff_ms)
       .Int("index_segments", static_cast<int64_t>(dropped.size()));
+  return true;
 }
 
 Status RocksDbStore::OpenWritable() {
@@ -879,6 +911,7 @@ void RocksDbStore::Close() {
     util::MutexLock lock(&retention_mu_);
     retention_stop_ = true;
   }
+  retention_canceled_ = true;  // a retention compaction in progress stops
   retention_cv_.Signal();
   if (retention_.joinable()) retention_.join();
   {

@@ -210,10 +210,11 @@ class RocksDbStore final : public LogStore {
   void WriterLoop();
   // The retention thread: every options_.retention_every, DeleteExpired.
   void RetentionLoop();
-  // Deletes the entries before `cutoff_ms` (range deletions, then a
-  // compaction of the range, so the disk shrinks) and the index of every
-  // sealed segment wholly before it.
-  void DeleteExpired(int64_t cutoff_ms);
+  // Hides, then deletes, the entries before `cutoff_ms` (whole table files,
+  // then a compaction of the range, so the disk shrinks) and the index of
+  // every sealed segment wholly before it. False if nothing could be done
+  // (no writable database, a RocksDB error: retried by the next pass).
+  bool DeleteExpired(int64_t cutoff_ms);
   // With max_disk_bytes: a cutoff that drops the oldest segment, if the data
   // dir is over it; else INT64_MIN.
   int64_t CutoffForDiskBound();
@@ -305,6 +306,8 @@ class RocksDbStore final : public LogStore {
   util::Mutex retention_mu_;
   util::CondVar retention_cv_;
   bool retention_stop_ GUARDED_BY(retention_mu_) = false;
+  std::atomic<bool> retention_canceled_{false};                        // Close(): stop a compaction
+  std::chrono::steady_clock::time_point next_retention_compaction_{};  // retention thread only
   std::thread retention_;
 };
 

@@ -101,6 +101,15 @@ class KeysCommandTest(LogsvcTestCase):
         done = run_cli(["serve", "--listen", "127.0.0.1:0", "--auth-keys", keys.path + ".missing"])
         self.assertEqual(done.returncode, 2)
         self.assertIn("cannot read the keys file", done.stderr.decode())
+        # A file without a key never means "no authentication".
+        for text in ("", "# all keys revoked\n"):
+            with open(keys.path, "w") as f:
+                f.write(text)
+            done = run_cli(["serve", "--listen", "127.0.0.1:0", "--data-dir",
+                            os.path.join(os.path.dirname(keys.path), "data"),
+                            "--auth-keys", keys.path])
+            self.assertEqual(done.returncode, 2)
+            self.assertIn("holds no key", done.stderr.decode())
 
 
 class AuthTest(LogsvcTestCase):
@@ -223,6 +232,16 @@ class AuthTest(LogsvcTestCase):
         line = self.wait_for_log("keys file not re-read")
         self.assertIn("line", line["error"])
         self.assertEqual(send(conn, "GET", "/logs", headers=bearer(new_key)).status, 200)
+        # An emptied file (every key revoked): refused too, never "open".
+        with open(self.keys.path, "w") as f:
+            f.write("")
+        self.server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and sum(
+                "keys file not re-read" in l for l in self.server.stderr_lines) < 2:
+            time.sleep(0.05)
+        self.assertEqual(sum("keys file not re-read" in l for l in self.server.stderr_lines), 2)
+        self.assertEqual(send(conn, "GET", "/logs").status, 401)
         self.assertTrue(self.server.running())
         # Keys never reach the service's log.
         for key in (self.ingest_key, self.read_key, new_key, self.admin_key):

@@ -56,7 +56,7 @@ TEST(KeyRingTest, RefusesMalformedLinesNamingThem) {
       {KeyLine("beta", "scopes="), "unknown scope \"\""},
       {KeyLine("beta", "scopes=read,"), "unknown scope \"\""},
       {KeyLine("beta", "scopes=read name=a/b"), "name= takes"},
-      {KeyLine("beta", "scopes=read rate=5"), "unknown or repeated field \"rate=5\""},
+      {KeyLine("beta", "scopes=read rate=5"), "unknown or repeated field \"rate\" (field 3)"},
       {KeyLine("beta", "scopes=read scopes=ingest"), "unknown or repeated field"},
       {good + good, "line 2: the same key is listed twice"},
   };
@@ -66,6 +66,12 @@ TEST(KeyRingTest, RefusesMalformedLinesNamingThem) {
     EXPECT_NE(ring.status().message().find(error), std::string::npos)
         << ring.status().message() << " / wanted: " << error;
   }
+  // A key pasted where a field goes is not repeated in the error (it is logged).
+  const std::string pasted =
+      KeyLine("beta", "scopes=read lsk_AAAAsecretsecretsecretsecretsecretsecret");
+  const Status pasted_error = KeyRing::Parse(pasted).status();
+  EXPECT_EQ(pasted_error.message().find("secretsecret"), std::string::npos)
+      << pasted_error.message();
   // Upper-case hex is a hash too.
   std::string upper = KeyLine("alpha", "scopes=read");
   for (size_t i = 7; i < 71; ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
