@@ -40,8 +40,8 @@ Response WithCors(Response r, std::string_view allow_origin) {
   // client acts on (retry when, a replay, the new entry, the key to send).
   std::string expose;
   for (const Header& h : r.headers) {
-    for (std::string_view name : {"Retry-After", "Idempotent-Replayed", "Location",
-                                  "WWW-Authenticate"}) {
+    for (std::string_view name :
+         {"Retry-After", "Idempotent-Replayed", "Location", "WWW-Authenticate"}) {
       if (h.name == name && expose.find(name) == std::string::npos) {
         expose += (expose.empty() ? "" : ", ") + std::string(name);
       }

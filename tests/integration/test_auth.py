@@ -88,28 +88,25 @@ class KeysCommandTest(LogsvcTestCase):
 
     def test_a_server_refuses_to_start_on_a_bad_keys_file(self):
         keys = KeysFile(self)
-        for text in ("not a key line\n", "sha256:%s scopes=everything\n" % ("ab" * 32)):
-            with open(keys.path, "w") as f:
-                f.write(text)
-            done = run_cli(["serve", "--listen", "127.0.0.1:0", "--data-dir",
-                            os.path.join(os.path.dirname(keys.path), "data"),
-                            "--auth-keys", keys.path])
-            self.assertEqual(done.returncode, 2)
-            line = json.loads(done.stderr.decode().splitlines()[0])
-            self.assertEqual(line["msg"], "cannot start")
-            self.assertIn("line 1", line["error"])
-        done = run_cli(["serve", "--listen", "127.0.0.1:0", "--auth-keys", keys.path + ".missing"])
-        self.assertEqual(done.returncode, 2)
-        self.assertIn("cannot read the keys file", done.stderr.decode())
-        # A file without a key never means "no authentication".
-        for text in ("", "# all keys revoked\n"):
-            with open(keys.path, "w") as f:
-                f.write(text)
-            done = run_cli(["serve", "--listen", "127.0.0.1:0", "--data-dir",
-                            os.path.join(os.path.dirname(keys.path), "data"),
-                            "--auth-keys", keys.path])
-            self.assertEqual(done.returncode, 2)
-            self.assertIn("holds no key", done.stderr.decode())
+        data_dir = os.path.join(os.path.dirname(keys.path), "data")
+        # Malformed lines, a missing file, and a file without a key (which
+        # never means "no authentication").
+        for text, error in (("not a key line\n", "line 1"),
+                            ("sha256:%s scopes=everything\n" % ("ab" * 32), "line 1"),
+                            (None, "cannot read the keys file"),
+                            ("", "holds no key"), ("# all keys revoked\n", "holds no key")):
+            path = keys.path + ".missing"
+            if text is not None:
+                path = keys.path
+                with open(path, "w") as f:
+                    f.write(text)
+            with self.subTest(text=text):
+                done = run_cli(["serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
+                                "--auth-keys", path])
+                self.assertEqual(done.returncode, 2)
+                line = json.loads(done.stderr.decode().splitlines()[0])
+                self.assertEqual(line["msg"], "cannot start")
+                self.assertIn(error, line["error"])
 
 
 class AuthTest(LogsvcTestCase):
