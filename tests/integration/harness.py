@@ -24,6 +24,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -516,6 +517,10 @@ class Server:
             self.kill()
             raise AssertionError("logsvc did not exit within %ds of SIGTERM" % timeout)
         self._reader.join(5)
+        if code != 0:
+            # What it said last (a sanitizer's report, say), for the failure.
+            sys.stderr.write("logsvc exited %r; its last stderr lines:\n%s\n"
+                             % (code, "\n".join(self.stderr_lines[-60:])))
         return code
 
     def kill(self):
