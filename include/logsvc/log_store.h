@@ -98,6 +98,32 @@ struct OnceResult {
   std::vector<int64_t> timestamps_ms;
 };
 
+// What a live tail asks of a store (LogStore::Follow): the entries stored
+// after `position` that match `filter`, in the order they were stored.
+struct FollowQuery {
+  Filter filter;
+  // Where the previous call stopped: a FollowPage::position (or one of its
+  // entry_positions) this store made; "" for "from now": only entries
+  // stored after the call.
+  std::string position;
+  size_t limit = 1000;  // entries at most
+};
+
+struct FollowPage {
+  // Matching entries, in the order they were stored (the embedded store: the
+  // order their sequence numbers were taken; DynamoDB: by timestamp).
+  std::vector<LogEntry> entries;
+  // entry_positions[i]: the position just after entries[i], to resume from
+  // (an SSE event's id).
+  std::vector<std::string> entry_positions;
+  // The position after everything examined: the next call's. Never before
+  // the last entry's.
+  std::string position;
+  // True when the call stopped at its limit or budget: more may be ready, so
+  // call again at once; false: caught up, wait FollowInterval().
+  bool more = false;
+};
+
 class LogStore {
  public:
   using AppendCallback = std::function<void(Result<std::string>)>;              // the new log id
@@ -106,6 +132,7 @@ class LogStore {
   using StatsCallback = std::function<void(Result<StatsPage>)>;
   using GetCallback = std::function<void(Result<LogEntry>)>;
   using OnceCallback = std::function<void(Result<OnceResult>)>;
+  using FollowCallback = std::function<void(Result<FollowPage>)>;
 
   virtual ~LogStore() = default;
 
@@ -159,6 +186,19 @@ class LogStore {
   // Counts the entries matching query.filter by bucket and severity, with
   // the same bounded work per call as Search.
   virtual void Stats(StatsQuery query, StatsCallback done) = 0;
+
+  // Live tail: the entries stored after query.position (see FollowQuery),
+  // each once, in the order the store gives them. Following `position` from
+  // one call to the next misses none that was acknowledged, across restarts
+  // and reconnections, except what retention has deleted meanwhile. Bounded
+  // work per call, as Search. A position this store did not make is
+  // kInvalidArgument.
+  virtual void Follow(FollowQuery query, FollowCallback done) = 0;
+  // How long a follower waits after a call that found it caught up.
+  virtual int64_t FollowIntervalMs() const = 0;
+  // One sentence for followers on how this store's tail works (sent as a
+  // comment at the start of each stream).
+  virtual std::string_view FollowNote() const = 0;
 
   // The entry with this id, or kNotFound.
   virtual void Get(std::string log_id, GetCallback done) = 0;

@@ -8,6 +8,7 @@
 #include "api/cursor.h"
 #include "api/ingest_format.h"
 #include "api/responses.h"
+#include "api/tail_stream.h"
 #include "core/datetime.h"
 #include "core/ingest_batch.h"
 #include "core/ingest_request.h"
@@ -112,6 +113,7 @@ enum class PathKind {
   kNone,
   kLogs,
   kStats,
+  kTail,  // /logs/tail
   kLogEntry,
   kHealth,
   kOtlpLogs,  // /v1/logs
@@ -126,6 +128,7 @@ constexpr std::string_view kBulkSuffix = "/_bulk";
 PathKind PathKindOf(std::string_view path) {
   if (path == "/logs") return PathKind::kLogs;
   if (path == "/logs/stats") return PathKind::kStats;  // not an id: ids are UUIDs
+  if (path == "/logs/tail") return PathKind::kTail;
   if (path == "/healthz") return PathKind::kHealth;
   if (path == "/metrics") return PathKind::kMetrics;
   // Before /logs/{logId}: an index may be named "logs" (/logs/_bulk).
@@ -153,6 +156,7 @@ enum class Handler {
   kIngest,
   kSearch,
   kStats,
+  kTail,
   kGetOne,
   kHealth,
   kOtlp,
@@ -176,6 +180,7 @@ constexpr RouteEntry kRoutes[] = {
     {PathKind::kLogs, "POST", kIngestRoutes, Handler::kIngest, "POST /logs", kScopeIngest},
     {PathKind::kLogs, "GET", kReadRoutes, Handler::kSearch, "GET /logs", kScopeRead},
     {PathKind::kStats, "GET", kReadRoutes, Handler::kStats, "GET /logs/stats", kScopeRead},
+    {PathKind::kTail, "GET", kTailRoutes, Handler::kTail, "GET /logs/tail", kScopeRead},
     {PathKind::kLogEntry, "GET", kReadRoutes, Handler::kGetOne, "GET /logs/{logId}", kScopeRead},
     {PathKind::kHealth, "GET", kHealthRoutes, Handler::kHealth, "GET /healthz", kScopeNone},
     {PathKind::kOtlpLogs, "POST", kIngestRoutes, Handler::kOtlp, "POST /v1/logs (OTLP)",
@@ -235,6 +240,8 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
         return Search(req, cors, std::move(done));
       case Handler::kStats:
         return Stats(req, cors, std::move(done));
+      case Handler::kTail:
+        return Tail(req, cors, std::move(done));
       case Handler::kGetOne:
         return GetOne(path.substr(kLogsPrefix.size()), cors, std::move(done));
       case Handler::kHealth:
@@ -622,6 +629,50 @@ void Api::Stats(const Request& req, std::string_view cors, Done done) {
     const int64_t first = FloorDiv(state.filter.from_ms, state.step_ms) * state.step_ms;
     done(WithCors(Json(200, StatsBody(r.value().counts, first, state.step_ms, next)), cors));
   });
+}
+
+void Api::Tail(const Request& req, std::string_view cors, Done done) {
+  Result<TailRequest> parsed = ParseTailParams(req.query());
+  if (!parsed.ok()) return done(WithCors(ErrorResponse(400, parsed.status().message()), cors));
+  TailRequest& tr = parsed.value();
+  // Where to start: after the event named by ?cursor= or Last-Event-ID
+  // (EventSource sends it when it reconnects), else from now.
+  std::string_view resume = tr.cursor;
+  std::optional<std::string_view> last_event = req.headers.Get("Last-Event-ID");
+  if (resume.empty() && last_event && !last_event->empty()) resume = *last_event;
+  std::string position;
+  if (!resume.empty()) {
+    Result<CursorState> decoded = DecodeCursor(resume, CursorKind::kTail);
+    if (!decoded.ok()) {
+      return done(WithCors(
+          ErrorResponse(400,
+                        "The resume point (Last-Event-ID or cursor) is not an event id this "
+                        "service gave out: pass it unchanged."),
+          cors));
+    }
+    position = std::move(decoded.value().position);
+  }
+  const size_t open = tail_streams_->fetch_add(1) + 1;
+  auto release = [streams = tail_streams_, metrics = options_.metrics] {
+    const size_t left = streams->fetch_sub(1) - 1;
+    if (metrics) metrics->SetTailSubscribers(static_cast<int64_t>(left));
+  };
+  if (open > options_.max_tail_clients) {
+    release();
+    return done(WithCors(
+        ErrorResponse(503, "The server has as many live-tail streams open as it takes (" +
+                               std::to_string(options_.max_tail_clients) + "); try again later."),
+        cors));
+  }
+  if (options_.metrics) options_.metrics->SetTailSubscribers(static_cast<int64_t>(open));
+  Response r;
+  r.headers.push_back({"Content-Type", "text/event-stream; charset=utf-8"});
+  r.headers.push_back({"Cache-Control", "no-store"});
+  // Proxies that buffer (nginx) pass the events on as they come.
+  r.headers.push_back({"X-Accel-Buffering", "no"});
+  r.stream = std::make_shared<TailStream>(store_, std::move(tr.filter), std::move(position),
+                                          options_.tail_heartbeat, std::move(release));
+  done(WithCors(std::move(r), cors));
 }
 
 void Api::Recent(std::string_view cors, Done done) {

@@ -7,6 +7,7 @@
 //   GET     /logs          the 100 most recent         200 | 503
 //   GET     /logs?q=...    search (core/query.h)       200 | 400 | 503
 //   GET     /logs/stats    counts by time and severity 200 | 400 | 503
+//   GET     /logs/tail     live tail, Server-Sent Events 200 | 400 | 503
 //   GET     /logs/{logId}  one entry                   200 | 404 | 503
 //   GET     /healthz       does the store take writes  200 | 503
 //   GET     /metrics       Prometheus text (metrics.h) 200
@@ -36,6 +37,8 @@
 #ifndef LOGSVC_API_API_H_
 #define LOGSVC_API_API_H_
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -45,6 +48,7 @@
 
 #include "api/access_policy.h"
 #include "api/api_keys.h"
+#include "api/body_stream.h"
 #include "api/rate_limiter.h"
 #include "api/request_headers.h"
 #include "core/ingest_batch.h"
@@ -85,6 +89,10 @@ struct Response {
   // A body many responses send unchanged (GET /logs), shared instead of
   // copied into each: set instead of `body`, never modified.
   std::shared_ptr<const std::string> shared_body;
+  // A body produced over time (GET /logs/tail), instead of `body`: the
+  // transport sends it as it comes (body_stream.h). Only a transport that
+  // serves kTailRoutes gets one.
+  std::shared_ptr<BodyStream> stream;
 
   // The bytes to send: the shared body if there is one, else `body`.
   std::string_view Body() const { return shared_body ? *shared_body : body; }
@@ -108,7 +116,8 @@ enum RouteGroup : unsigned {
   kReadRoutes = 2,     // GET /logs, GET /logs/{logId}
   kHealthRoutes = 4,   // GET /healthz
   kMetricsRoutes = 8,  // GET /metrics (with ApiOptions::metrics)
-  kAllRoutes = 15,
+  kTailRoutes = 16,    // GET /logs/tail: needs a transport that streams
+  kAllRoutes = 31,
 };
 
 struct ApiOptions {
@@ -126,6 +135,10 @@ struct ApiOptions {
   // Where requests, ingests and searches are counted, and what GET /metrics
   // shows (util/metrics.h); null: nothing is counted and /metrics is 404.
   std::shared_ptr<metrics::Metrics> metrics = nullptr;
+  // Live-tail streams open at once at most: past it, 503.
+  size_t max_tail_clients = 256;
+  // A comment is sent on a tail stream that sent nothing for this long.
+  std::chrono::milliseconds tail_heartbeat{15000};
 };
 
 // Thread-safe: any thread may call Handle at any time.
@@ -195,6 +208,7 @@ class Api {
   void Search(const Request& req, std::string_view cors, Done done);
   void Stats(const Request& req, std::string_view cors, Done done);
   void Recent(std::string_view cors, Done done);
+  void Tail(const Request& req, std::string_view cors, Done done);
   void GetOne(std::string_view log_id, std::string_view cors, Done done);
   void Health(std::string_view cors, Done done);
 
@@ -203,6 +217,9 @@ class Api {
   mutable util::Mutex keys_mu_;
   std::shared_ptr<const KeyRing> keys_ GUARDED_BY(keys_mu_);
   RateLimiter limiter_;
+  // Tail streams open (ApiOptions::max_tail_clients); shared with the
+  // streams, which may outlive the Api's requests.
+  std::shared_ptr<std::atomic<size_t>> tail_streams_ = std::make_shared<std::atomic<size_t>>(0);
 
   // The last GET /logs body and the list it was made from: while the store
   // hands out the same list, the body is reused instead of re-encoded.

@@ -24,7 +24,9 @@
 
 namespace logsvc::api {
 
-enum class CursorKind : uint8_t { kSearch = 1, kStats = 2 };
+// kTail: a live tail's resume point (an event's id): the position alone,
+// with the default filter (the stream's filters are its parameters).
+enum class CursorKind : uint8_t { kSearch = 1, kStats = 2, kTail = 3 };
 
 struct CursorState {
   CursorKind kind = CursorKind::kSearch;

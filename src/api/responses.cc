@@ -168,6 +168,14 @@ std::string EntryBody(const LogEntry& e) {
   return out;
 }
 
+void AppendTailEvent(std::string* out, const LogEntry& e, std::string_view id) {
+  out->append("id: ");
+  out->append(id);
+  out->append("\ndata: {");
+  AppendEntryFields(out, e, WithAttributes::kYes);
+  out->append("}\n\n");
+}
+
 std::string ErrorBody(int status, std::string_view error) {
   std::string out;
   AppendStatusCode(&out, status);

@@ -38,6 +38,11 @@ std::string BatchCreatedBody(const std::vector<std::string>& ids);
 // {"statusCode":200,"logId":...,...}: one entry, with "attributes" if it has any.
 std::string EntryBody(const LogEntry& e);
 
+// One Server-Sent Event of a live tail, appended: "id: <id>", then "data: "
+// and the entry as in a search ({"logId":...}, one line: JSON escapes line
+// breaks), then a blank line.
+void AppendTailEvent(std::string* out, const LogEntry& e, std::string_view id);
+
 // {"statusCode":<status>,"error":"<sentence>"}
 std::string ErrorBody(int status, std::string_view error);
 

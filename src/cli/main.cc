@@ -128,6 +128,18 @@ int main(int argc, char** argv) {
       ->envname("LOGSVC_RATE_LIMIT_ENTRIES")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1000000000}));
   serve
+      ->add_option("--max-tail-clients", opts.max_tail_clients,
+                   "Live-tail streams (GET /logs/tail) open at once at most; past it 503 "
+                   "(default: 256)")
+      ->envname("LOGSVC_MAX_TAIL_CLIENTS")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{100000}));
+  serve
+      ->add_option("--tail-heartbeat", opts.tail_heartbeat_seconds,
+                   "Seconds without an event after which a live-tail stream gets a comment, so "
+                   "proxies keep it open (default: 15)")
+      ->envname("LOGSVC_TAIL_HEARTBEAT")
+      ->check(CLI::Range(1, 3600));
+  serve
       ->add_option("--metrics-listen", opts.metrics_listen,
                    "HOST:PORT of a second listener serving GET /metrics and /healthz without "
                    "keys, for a Prometheus on a private network (default: /metrics on --listen, "

@@ -78,7 +78,9 @@ int RunServe(const ServeOptions& options) {
       .keys = keys,
       .rate_limits = {static_cast<double>(options.rate_limit_requests),
                       static_cast<double>(options.rate_limit_entries)},
-      .metrics = metrics};
+      .metrics = metrics,
+      .max_tail_clients = options.max_tail_clients,
+      .tail_heartbeat = std::chrono::seconds(options.tail_heartbeat_seconds)};
   // Default: one I/O thread per core but one, which is left to the writer
   // thread and RocksDB's flushes. On a 2-core machine with its clients beside
   // it, two I/O threads raised GET /logs p99 from 0.35 ms to 4 ms (three busy

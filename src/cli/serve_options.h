@@ -34,8 +34,10 @@ struct ServeOptions {
   // "": GET /metrics on --listen (with the admin scope when there are keys);
   // else HOST:PORT of a second listener serving /metrics and /healthz, no keys.
   std::string metrics_listen;
-  std::string retention;       // "": keep everything; see ParseRetention
-  std::string max_disk_bytes;  // "": no bound; see ParseMaxDiskBytes
+  std::string retention;            // "": keep everything; see ParseRetention
+  std::string max_disk_bytes;       // "": no bound; see ParseMaxDiskBytes
+  uint64_t max_tail_clients = 256;  // GET /logs/tail streams at once
+  int tail_heartbeat_seconds = 15;  // a comment on a tail stream idle this long
 };
 
 // The free space the RocksDB store keeps on its disk (--min-free-disk).

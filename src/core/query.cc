@@ -33,24 +33,25 @@ struct ParamSpec {
   std::string_view shown;  // in sentences
   bool search;             // GET /logs takes it
   bool stats;              // GET /logs/stats takes it
+  bool tail;               // GET /logs/tail takes it
 };
 
 constexpr std::string_view kAttrPrefix = "attr.";
 
 constexpr std::array<ParamSpec, kParamCount> kParams = {{
-    {"q", "q", true, true},
-    {"severity", "severity", true, true},
-    {"severity>", "severity>=", true, true},
-    {"from", "from", true, true},
-    {"to", "to", true, true},
-    {"limit", "limit", true, false},
-    {"order", "order", true, false},
-    {"cursor", "cursor", true, true},
-    {"step", "step", false, true},
-    {"attr.", "attr.<key>", true, true},  // repeatable; matched by prefix
+    {"q", "q", true, true, true},
+    {"severity", "severity", true, true, true},
+    {"severity>", "severity>=", true, true, true},
+    {"from", "from", true, true, false},
+    {"to", "to", true, true, false},
+    {"limit", "limit", true, false, false},
+    {"order", "order", true, false, false},
+    {"cursor", "cursor", true, true, true},
+    {"step", "step", false, true, false},
+    {"attr.", "attr.<key>", true, true, true},  // repeatable; matched by prefix
 }};
 
-enum class Route { kSearch, kStats };
+enum class Route { kSearch, kStats, kTail };
 
 // The decoded values by Param; nullopt where not given.
 struct Collected {
@@ -60,11 +61,13 @@ struct Collected {
 };
 
 bool Takes(Route route, const ParamSpec& spec) {
-  return route == Route::kSearch ? spec.search : spec.stats;
+  return route == Route::kSearch ? spec.search : route == Route::kStats ? spec.stats : spec.tail;
 }
 
 std::string_view RouteName(Route route) {
-  return route == Route::kSearch ? "GET /logs" : "GET /logs/stats";
+  return route == Route::kSearch  ? "GET /logs"
+         : route == Route::kStats ? "GET /logs/stats"
+                                  : "GET /logs/tail";
 }
 
 // "a, b and c": the parameters `route` takes.
@@ -229,7 +232,7 @@ Result<Filter> ParseFilter(const Collected& c, int64_t now_ms, Route route) {
     if (!t.ok()) return t.status();
     to = t.value();
   }
-  if (route == Route::kSearch) {
+  if (route != Route::kStats) {
     f.from_ms = from.value_or(kTimeMinMs);
     f.to_ms = to.value_or(kTimeMaxMs);
   } else {  // stats: the last 24 hours, or the 24 hours before `to`
@@ -389,6 +392,25 @@ Result<StatsRequest> ParseStatsParams(std::string_view raw_query, int64_t now_ms
     }
   } else {
     req.step_ms = AutoStep(f.from_ms, f.to_ms);
+  }
+  return req;
+}
+
+Result<TailRequest> ParseTailParams(std::string_view raw_query) {
+  Result<Collected> c = Collect(raw_query, Route::kTail);
+  if (!c.ok()) return c.status();
+  TailRequest req;
+  // No time parameters: the tail takes what is stored from now on (now_ms unused).
+  Result<Filter> filter = ParseFilter(c.value(), 0, Route::kTail);
+  if (!filter.ok()) return filter.status();
+  req.filter = std::move(filter).value();
+  if (const auto& cursor = c.value().values[kCursor]) {
+    if (cursor->empty() || cursor->size() > kMaxCursorBytes) {
+      return ParamError(kCursor,
+                        "is not a resume point this service gave out: pass an event's id "
+                        "unchanged.");
+    }
+    req.cursor = *cursor;
   }
   return req;
 }

@@ -131,6 +131,19 @@ struct StatsRequest {
 // More than kMaxStatsBuckets buckets is an error naming 'step'.
 Result<StatsRequest> ParseStatsParams(std::string_view raw_query, int64_t now_ms);
 
+struct TailRequest {
+  Filter filter;       // every time: a tail follows what is stored from now on
+  std::string cursor;  // an event's id (decoded, opaque: api/cursor.h checks it); "" for none
+};
+
+// Parses the query string of GET /logs/tail: q, severity, severity>=, attr.*
+// as for a search, and
+//   cursor  the id of an event the stream sent: go on after it (the same as
+//           the Last-Event-ID header). Unlike a search's, it is only a place:
+//           the filters are the parameters given with it.
+// Any other name is an error naming it.
+Result<TailRequest> ParseTailParams(std::string_view raw_query);
+
 // The number of buckets of `step_ms` over [from_ms, to_ms): buckets are
 // aligned to multiples of the step since the Unix epoch (a 1d step: UTC days),
 // the first one holding from_ms; 0 for an empty range.

@@ -33,7 +33,10 @@ void FormatResponseHead(const api::Response& response, unsigned version, bool ke
     out->append(h.value);
     out->append("\r\n");
   }
-  if (!HasNoContent(response.status)) {
+  if (response.stream) {
+    // Sent as it comes: chunked in HTTP/1.1; HTTP/1.0 reads to the close.
+    if (version != 10) out->append("Transfer-Encoding: chunked\r\n");
+  } else if (!HasNoContent(response.status)) {
     out->append("Content-Length: ");
     AppendNumber(out, response.Body().size());
     out->append("\r\n");

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/container/small_vector.hpp>
+#include <charconv>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -41,6 +42,8 @@ constexpr size_t kBodyReadBuffer = 256 * 1024;  // read size while a body comes 
 // reading (and discarding) so the client sees our reply and not a reset.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 8 << 20;
+// The socket send buffer of a streamed response (GET /logs/tail).
+constexpr int kStreamSendBuffer = 64 * 1024;
 
 // Whether an event that can repeat every few milliseconds (accept failing,
 // connections refused) begins an episode worth a log line: events less than
@@ -332,6 +335,7 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
   }
 
   void Reply(api::Response r, bool force_close) {
+    if (r.stream) return StartStream(std::move(r));
     const bool send_body = !head_ && r.status != 204;
     // The body is held until written: it must fit the server's budget, or
     // this client gets a small 503 instead and the connection closes.
@@ -378,7 +382,8 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
   // write_timeout closes the connection (basic_stream's expiry closes the
   // socket), so a client that does not read holds its memory no longer.
   void WriteRest() {
-    stream_.expires_after(server_.opts.write_timeout);
+    stream_.expires_after(streaming_ ? server_.opts.stream_write_timeout
+                                     : server_.opts.write_timeout);
     stream_.async_write_some(Unsent(), [self = shared_from_this()](beast::error_code ec, size_t n) {
       self->sent_ += n;
       if (ec || self->AllSent()) return self->OnWrite(ec);
@@ -386,7 +391,98 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
     });
   }
 
+  // A streamed body (GET /logs/tail, api/body_stream.h): the head now, then
+  // each piece the stream gives once the previous one is written, chunked
+  // (HTTP/1.1) or to the close (1.0); the connection closes at its end. The
+  // request counts as answered once the head is out: a graceful stop does
+  // not wait for streams, it ends them.
+  void StartStream(api::Response r) {
+    reply_keep_alive_ = false;
+    reply_status_ = r.status;
+    FormatResponseHead(r, version_, false, &head_out_);
+    body_out_.clear();
+    body_view_ = {};
+    sent_ = 0;
+    if (!head_) {
+      body_stream_ = std::move(r.stream);
+      streaming_ = true;
+      // What a client that stops reading holds in the kernel: a small send
+      // buffer (the kernel doubles it), so it stalls after a few events
+      // instead of after megabytes the server would make for nothing.
+      beast::error_code ignored;
+      stream_.socket().set_option(net::socket_base::send_buffer_size(kStreamSendBuffer), ignored);
+      // Notices the client leaving while the stream waits for entries: the
+      // socket's own read, not the stream's (whose timer would close it).
+      stream_.socket().async_read_some(net::buffer(discard_),
+                                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                                         if (ec) self->EndStream();  // closed, or reset
+                                         // Anything a client sends on a stream is ignored; one read
+                                         // is enough to see it leave (a client that sends more is
+                                         // closed by the write timeout).
+                                       });
+    }
+    WriteNow();
+  }
+
+  void NextPiece() {
+    if (!body_stream_) return;
+    if (server_.draining) {
+      return OnPiece(api::BodyStream::Piece{"", 0, true});
+    }
+    body_stream_->Next([self = shared_from_this()](api::BodyStream::Piece piece) {
+      net::post(self->stream_.get_executor(),
+                [self, piece = std::move(piece)]() mutable { self->OnPiece(std::move(piece)); });
+    });
+  }
+
+  void OnPiece(api::BodyStream::Piece piece) {
+    if (!body_stream_) return;  // ended meanwhile
+    if (piece.bytes.empty() && !piece.end) return Pause(piece.wait_ms);
+    piece_wait_ms_ = piece.wait_ms;  // after this piece is written
+    body_out_.clear();
+    if (version_ == 10) {
+      body_out_ = std::move(piece.bytes);
+    } else {
+      if (!piece.bytes.empty()) {
+        char size[20];
+        auto [end, ec] = std::to_chars(size, size + sizeof(size), piece.bytes.size(), 16);
+        body_out_.append(size, end);
+        body_out_.append("\r\n");
+        body_out_.append(piece.bytes);
+        body_out_.append("\r\n");
+      }
+      if (piece.end) body_out_.append("0\r\n\r\n");
+    }
+    stream_ending_ = piece.end;
+    head_out_.clear();
+    body_view_ = body_out_;
+    sent_ = 0;
+    WriteNow();
+  }
+
+  void Pause(int64_t ms) {
+    if (!pause_) pause_.emplace(stream_.get_executor());
+    pause_->expires_after(std::chrono::milliseconds(ms));
+    pause_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->NextPiece();
+    });
+  }
+
+  void EndStream() {
+    if (!body_stream_) return;
+    body_stream_.reset();  // frees its slot (ApiOptions::max_tail_clients)
+    if (pause_) pause_->cancel();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
   void OnWrite(beast::error_code ec) {
+    if (streaming_ && stream_started_) {
+      if (ec || stream_ending_) return EndStream();
+      if (piece_wait_ms_ > 0) return Pause(piece_wait_ms_);
+      return NextPiece();
+    }
     // Written, or never will be: the body is no longer held.
     claim_.Release();
     shared_out_.reset();
@@ -410,6 +506,13 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
           .Int("bytes", static_cast<int64_t>(sent_))
           .Int("duration_us", us)
           .Str("remote", remote_);
+    }
+    if (streaming_) {
+      stream_started_ = true;
+      if (ec) return EndStream();
+      // Stalled now means a client that stopped reading: it holds one piece
+      // and costs nothing else, so it may wait longer than a reply would.
+      return NextPiece();
     }
     if (ec || !reply_keep_alive_) return Close();
     // A pipelined request already read goes through the queue: parsing it
@@ -463,6 +566,15 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
   std::chrono::steady_clock::time_point started_;  // the request's first bytes (access log)
   size_t lingered_ = 0;
   std::array<char, 4096> discard_;
+  // A streamed response (StartStream): the stream, until it ends; a timer
+  // for its waits; whether its head is written; whether the piece being
+  // written is its last.
+  std::shared_ptr<api::BodyStream> body_stream_;
+  std::optional<net::steady_timer> pause_;
+  bool streaming_ = false;
+  bool stream_started_ = false;
+  bool stream_ending_ = false;
+  int64_t piece_wait_ms_ = 0;  // the wait after the piece being written
 };
 
 void ReplyMailbox::Deliver(std::shared_ptr<Session> session, api::Response response) {

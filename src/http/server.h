@@ -18,7 +18,8 @@
 //     chunked 400, other codings 501, Host missing or repeated 400);
 //   - a request's header must arrive within idle_timeout, as must the next
 //     request on a kept-alive connection;
-//   - a reply that makes no progress for write_timeout closes its connection;
+//   - a reply that makes no progress for write_timeout closes its connection
+//     (stream_write_timeout for a streamed body: GET /logs/tail);
 //   - response bodies held for clients, summed over all connections, at most
 //     max_pending_response_bytes (reply_budget.h; a GET /logs body shared by
 //     many connections counts once): past it a reply is a 503 and the
@@ -60,6 +61,10 @@ struct ServerOptions {
   size_t max_pending_response_bytes = size_t{256} << 20;
   // A reply that makes no progress for this long closes its connection.
   std::chrono::seconds write_timeout{10};
+  // The same for a streamed body (GET /logs/tail): a client that stopped
+  // reading holds one piece; after this long it is closed (and may resume
+  // with Last-Event-ID).
+  std::chrono::seconds stream_write_timeout{60};
 };
 
 class Server {

@@ -11,6 +11,7 @@
 #include "store/dynamodb_item.h"
 #include "store/dynamodb_position.h"
 #include "store/dynamodb_walk.h"
+#include "store/follow_by_time.h"
 #include "util/log.h"
 
 namespace logsvc::store {
@@ -375,6 +376,16 @@ void DynamoDbStore::Search(StoreQuery query, SearchCallback done) {
     };
   }
   StartWalk(std::move(search), std::move(query.filter), query.order, std::move(done));
+}
+
+void DynamoDbStore::Follow(FollowQuery query, FollowCallback done) {
+  FollowByTime(*this, std::move(query), NowUnixMillis(), std::move(done));
+}
+
+std::string_view DynamoDbStore::FollowNote() const {
+  return "DynamoDB: the index partitions are polled once a second; an entry is sent about 3 s "
+         "after its timestamp, and one that arrives stamped earlier than that is not sent "
+         "(search finds it)";
 }
 
 void DynamoDbStore::Stats(StatsQuery query, StatsCallback done) {

@@ -133,6 +133,10 @@ class DynamoDbStore final : public LogStore {
   void AppendOnce(IdempotentWrite once, std::vector<LogEntry> entries, OnceCallback done) override;
   void Search(StoreQuery query, SearchCallback done) override;
   void Stats(StatsQuery query, StatsCallback done) override;
+  // Polls the time index once a second (store/follow_by_time.h).
+  void Follow(FollowQuery query, FollowCallback done) override;
+  int64_t FollowIntervalMs() const override { return 1000; }
+  std::string_view FollowNote() const override;
   // Search's first page of the default query, `limit` entries.
   void Get(std::string log_id, GetCallback done) override;
   // The outcome of the latest request to DynamoDB. While it is a failure, or

@@ -25,6 +25,7 @@
 #include "core/uuid.h"
 #include "store/data_dir.h"
 #include "store/entry_codec.h"
+#include "store/follow_reader.h"
 #include "store/guarded_file_system.h"
 #include "store/index_builder.h"
 #include "store/index_merge.h"
@@ -952,6 +953,11 @@ uint64_t RocksDbStore::Reserve(size_t n) {
 }
 
 void RocksDbStore::CountUnwritten(uint64_t first, size_t n, int sign) {
+  if (sign > 0) {
+    reserved_.insert(first);
+  } else {
+    reserved_.erase(first);
+  }
   // At most two segments a call: a batch is far smaller than a segment.
   for (uint64_t seq = first, end = first + n; seq < end;) {
     const uint64_t segment = index::SegmentOf(seq);
@@ -961,6 +967,11 @@ void RocksDbStore::CountUnwritten(uint64_t first, size_t n, int sign) {
     if (count == 0) unwritten_.erase(segment);
     seq = next;
   }
+}
+
+uint64_t RocksDbStore::Watermark() {
+  util::MutexLock lock(&queue_mu_);
+  return reserved_.empty() ? next_seq_.load(std::memory_order_relaxed) : *reserved_.begin();
 }
 
 void RocksDbStore::Append(LogEntry entry, AppendCallback done) {
@@ -1139,6 +1150,12 @@ void Report(PW& pw, const Status* error) {
 
 }  // namespace
 
+void RocksDbStore::Unreserve(const std::vector<PendingWrite>& batch) {
+  util::MutexLock lock(&queue_mu_);
+  // Each write's numbers are one Reserve's.
+  for (const auto& pw : batch) CountUnwritten(pw.keys.front().seq, pw.keys.size(), -1);
+}
+
 void RocksDbStore::WriterLoop() {
   std::vector<PendingWrite> batch;
   for (;;) {
@@ -1158,38 +1175,21 @@ void RocksDbStore::WriterLoop() {
     if (now >= next_monitor_) {
       next_monitor_ = now + kMonitorInterval;
       Monitor();
+      StopTailIfIdle();
     } else if (!batch.empty()) {
       CheckDiskSpace(false);  // one statvfs per group commit: before RocksDB meets a full disk
     }
     UpdateHealth();
     if (batch.empty()) continue;
-    // Written (or failed) once this group is done, counted by segment: one
-    // map update per segment (a group spans one or two), not per entry.
-    std::vector<std::pair<uint64_t, size_t>> done_by_segment;
-    for (const auto& pw : batch) {
-      for (const TimeKey& key : pw.keys) {
-        const uint64_t segment = index::SegmentOf(key.seq);
-        auto it = std::find_if(done_by_segment.begin(), done_by_segment.end(),
-                               [&](const auto& d) { return d.first == segment; });
-        if (it == done_by_segment.end())
-          it = done_by_segment.insert(done_by_segment.end(), {segment, 0});
-        ++it->second;
-      }
-    }
     if (!healthy_) {
       const std::string why = UnhealthyReason();
       const Status error = Status::Unavailable(why);
+      Unreserve(batch);
       for (auto& pw : batch) Report(pw, &error);
     } else {
       WriteBatchOf(batch);
     }
     batch.clear();
-    {
-      util::MutexLock lock(&queue_mu_);
-      for (const auto& [segment, n] : done_by_segment) {
-        CountUnwritten(index::SeqOf(segment, 0), n, -1);
-      }
-    }
     SealOlderSegments();
   }
 }
@@ -1274,6 +1274,7 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     next_monitor_ = {};
     UpdateHealth();
     const Status error = Unavailable(s);
+    Unreserve(batch);
     for (auto& pw : batch) Report(pw, &error);
     return;
   }
@@ -1283,11 +1284,12 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     util::MutexLock lock(&segments_mu_);
     for (const auto& [segment, summary] : summaries) segments_[segment].Add(summary);
   }
+  const bool tailing = tailing_.load(std::memory_order_relaxed);
   {
     util::MutexLock lock(&window_mu_);
     // Moved, not copied: after the write only the callbacks and ids are
-    // needed. Only the entries that can be among the window's newest: a
-    // batch's newest kRecentLimit (the window keeps no more).
+    // needed (unless a live tail keeps them, below). Only the entries that can be among the
+    // window's newest: a batch's newest kRecentLimit (the window keeps no more).
     for (auto& pw : batch) {
       std::vector<size_t> order(pw.entries.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -1297,12 +1299,42 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
         order.resize(kRecentLimit);
       }
       for (size_t i : order) {
-        LogEntry e = pw.batch ? std::move(pw.entries[i]) : pw.entries[i];
+        LogEntry e = pw.batch && !tailing ? std::move(pw.entries[i]) : pw.entries[i];
         if (pw.batch) e.log_id = pw.batch->ids[i];
         window_.Insert(pw.keys[i], std::move(e));
       }
     }
   }
+  if (tailing) {
+    // For live tails, before the acknowledgement: a client that stored an
+    // entry and follows finds it. A batch's entries are moved (its ids are
+    // copied in); an Append's copied, its id is its callback's.
+    // Writes numbered one after the other (a group's single Appends, mostly)
+    // make one chunk: fewer for followers to walk.
+    std::vector<std::pair<uint64_t, std::vector<LogEntry>>> runs;
+    for (auto& pw : batch) {
+      const uint64_t first = pw.keys.front().seq;
+      if (runs.empty() || runs.back().first + runs.back().second.size() != first) {
+        runs.emplace_back(first, std::vector<LogEntry>());
+      }
+      std::vector<LogEntry>& run = runs.back().second;
+      if (pw.batch) {
+        for (size_t i = 0; i < pw.entries.size(); ++i) pw.entries[i].log_id = pw.batch->ids[i];
+        if (run.empty()) {
+          run = std::move(pw.entries);
+        } else {
+          std::move(pw.entries.begin(), pw.entries.end(), std::back_inserter(run));
+        }
+      } else {
+        run.push_back(pw.entries[0]);
+      }
+    }
+    util::MutexLock lock(&tail_mu_);
+    for (auto& [first, run] : runs) tail_.Add(first, std::move(run));
+  }
+  // Written: followers may pass these numbers now (they are in the tail
+  // buffer, and on disk), before the acknowledgement.
+  Unreserve(batch);
   // Searchable before it is acknowledged.
   for (auto* b : builders) {
     for (auto& [segment, pending] : in_memory) pending->Add(b->TakeSets(segment));
@@ -1457,6 +1489,75 @@ Result<LogEntry> RocksDbStore::ReadEntry(const std::string& log_id) {
   if (e.value().timestamp_ms < VisibleFromMs()) return not_found();  // past retention
   e.value().log_id = canonical;
   return e;
+}
+
+namespace {
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// How long the tail buffer is kept with no Follow: a follower between two
+// reconnections finds its entries still in memory.
+constexpr int64_t kTailIdleMs = 5 * 60 * 1000;
+
+}  // namespace
+
+void RocksDbStore::StopTailIfIdle() {
+  if (!tailing_ || SteadyMs() - last_follow_.load() < kTailIdleMs) return;
+  util::MutexLock lock(&tail_mu_);
+  tail_.Stop();
+  tailing_ = false;
+}
+
+std::string_view RocksDbStore::FollowNote() const {
+  return "entries in the order they were stored, from memory as they are written";
+}
+
+void RocksDbStore::Follow(FollowQuery query, FollowCallback done) {
+  if (closed_) return done(Status::Unavailable("the store is closed"));
+  // The bound first: everything below it is written (or never will be), and
+  // so in the tail buffer or on disk.
+  const uint64_t end = Watermark();
+  uint64_t from = end;
+  if (!query.position.empty() && !ParseFollowPosition(query.position, &from)) {
+    return done(Status::InvalidArgument(
+        "The resume point (Last-Event-ID or cursor) is not one this server gave out: pass an "
+        "event's id unchanged."));
+  }
+  last_follow_ = SteadyMs();
+  std::vector<TailBuffer::Chunk> chunks;
+  bool in_memory = false;
+  {
+    util::MutexLock lock(&tail_mu_);
+    if (!tail_.active()) {
+      // Every number taken from now on is kept when written (the writer
+      // checks tailing_ after its write, under tail_mu_).
+      tail_.Start(next_seq_.load());
+      tailing_ = true;
+    }
+    in_memory = from >= tail_.start();
+    if (in_memory && from < end) chunks = tail_.Chunks(from, end, kFollowExamineBudget);
+  }
+  query.filter.from_ms = std::max(query.filter.from_ms, VisibleFromMs());  // retention
+  if (in_memory || from >= end) {
+    FollowPageBuilder b(std::move(query.filter), query.limit, from);
+    FollowFromChunks(chunks, end, &b);
+    return done(b.Finish(end));
+  }
+  readers_->Submit([this, query = std::move(query), from, end, done = std::move(done)] {
+    util::ReaderLock lock(&db_mu_);
+    if (!db_ || !entries_cf_ || !index_cf_ || !ids_) {
+      return done(Status::Unavailable("the store has no database open"));
+    }
+    std::optional<rocksdb::ManagedSnapshot> snapshot;
+    const index::SearchContext ctx = SearchContextNow(&snapshot);
+    FollowPageBuilder b(query.filter, query.limit, from);
+    if (Status s = FollowFromDisk(ctx, end, &b); !s.ok()) return done(s);
+    done(b.Finish(end));
+  });
 }
 
 bool RocksDbStore::Healthy() const { return healthy_ && !closed_; }

@@ -50,6 +50,7 @@
 #include "store/index_search.h"
 #include "store/pending_segment.h"
 #include "store/recent_window.h"
+#include "store/tail_buffer.h"
 #include "util/metrics.h"
 #include "util/mutex.h"
 #include "util/thread_pool.h"
@@ -125,6 +126,11 @@ class RocksDbStore final : public LogStore {
   void Search(StoreQuery query, SearchCallback done) override;
   void Stats(StatsQuery query, StatsCallback done) override;
   void Get(std::string log_id, GetCallback done) override;
+  // store/follow_reader.h: from memory while the follower keeps up (on the
+  // caller's thread), else from disk on a reader thread.
+  void Follow(FollowQuery query, FollowCallback done) override;
+  int64_t FollowIntervalMs() const override { return 100; }
+  std::string_view FollowNote() const override;
   bool Healthy() const override;
 
   // Why the store is not healthy, for the service log and tests; "" if it is.
@@ -186,8 +192,13 @@ class RocksDbStore final : public LogStore {
   // Takes n sequence numbers, counted as unwritten until the writer has
   // written (or failed) their entries; the first.
   uint64_t Reserve(size_t n);
-  // Adds (sign +1) or removes n numbers from `first` to unwritten_. Under queue_mu_.
+  // Adds (sign +1) or removes n numbers from `first` to unwritten_ and
+  // reserved_ (the numbers of one Reserve call, removed together). Under queue_mu_.
   void CountUnwritten(uint64_t first, size_t n, int sign) REQUIRES(queue_mu_);
+  // Every number below it is written, or never will be (Follow's bound).
+  uint64_t Watermark();
+  // Writer thread: drops the tail buffer when no Follow came for a while.
+  void StopTailIfIdle();
   // Prepares the entries (numbered from `first`, taken by Reserve) and queues them.
   // `once`: AppendOnce's write, whose record goes into the entries' WriteBatch.
   void QueueBatch(std::vector<LogEntry> entries, uint64_t first, BatchCallback done,
@@ -218,7 +229,10 @@ class RocksDbStore final : public LogStore {
   // With max_disk_bytes: a cutoff that drops the oldest segment, if the data
   // dir is over it; else INT64_MIN.
   int64_t CutoffForDiskBound();
+  // Writes the group, then (written or failed) Unreserves it and reports.
   void WriteBatchOf(std::vector<PendingWrite>& batch);
+  // The group's numbers are written (or never will be): off unwritten_.
+  void Unreserve(const std::vector<PendingWrite>& batch);
   Result<LogEntry> ReadEntry(const std::string& log_id);
 
   RocksDbStoreOptions options_;
@@ -270,7 +284,18 @@ class RocksDbStore final : public LogStore {
   // Segment -> numbers taken and not yet written: a segment is sealed only
   // once it has none (so no entry of it is written after its file).
   std::map<uint64_t, uint64_t> unwritten_ GUARDED_BY(queue_mu_);
+  // The first number of each Reserve not yet written or given up: the
+  // smallest is the watermark.
+  std::set<uint64_t> reserved_ GUARDED_BY(queue_mu_);
   std::thread writer_;
+
+  // Live tail: the entries written lately (store/tail_buffer.h), kept from
+  // the first Follow until none came for kTailIdle; tailing_ mirrors
+  // tail_.active() for the writer's cheap check.
+  util::Mutex tail_mu_;
+  TailBuffer tail_ GUARDED_BY(tail_mu_){size_t{64} << 20};
+  std::atomic<bool> tailing_{false};
+  std::atomic<int64_t> last_follow_{0};  // steady clock, ms
 
   util::Mutex segments_mu_;
   std::map<uint64_t, index::SegmentSummary> segments_ GUARDED_BY(segments_mu_);

@@ -90,6 +90,11 @@ Metrics::Metrics()
                       .Help("Bytes of the store's files on disk")
                       .Register(*registry_)
                       .Add({})),
+      tail_subscribers_(prometheus::BuildGauge()
+                            .Name("logsvc_tail_subscribers")
+                            .Help("Live-tail streams open (GET /logs/tail)")
+                            .Register(*registry_)
+                            .Add({})),
       retention_deleted_(prometheus::BuildCounter()
                              .Name("logsvc_retention_deleted_entries_total")
                              .Help("Entries deleted for their age (--retention) or the disk "
@@ -148,6 +153,10 @@ void Metrics::GroupCommit(size_t entries, double seconds) {
 
 void Metrics::SetQueuedEntries(int64_t entries) {
   queued_entries_.Set(static_cast<double>(entries));
+}
+
+void Metrics::SetTailSubscribers(int64_t streams) {
+  tail_subscribers_.Set(static_cast<double>(streams));
 }
 
 void Metrics::SetDiskBytes(int64_t bytes) { disk_bytes_.Set(static_cast<double>(bytes)); }

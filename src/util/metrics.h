@@ -64,6 +64,8 @@ class Metrics {
   void GroupCommit(size_t entries, double seconds);
   void SetQueuedEntries(int64_t entries);
   void SetDiskBytes(int64_t bytes);
+  // Live-tail streams open now (GET /logs/tail).
+  void SetTailSubscribers(int64_t streams);
   // Entries deleted by retention since start (a counter kept by the store).
   void SetRetentionDeleted(uint64_t entries);
 
@@ -104,6 +106,7 @@ class Metrics {
   prometheus::Histogram& write_seconds_;
   prometheus::Gauge& queued_entries_;
   prometheus::Gauge& disk_bytes_;
+  prometheus::Gauge& tail_subscribers_;
   prometheus::Counter& retention_deleted_;
 
   util::Mutex mu_;

@@ -343,14 +343,61 @@ TEST_F(ApiTest, ABodyOverTheLimitOnceDecodedIs413AndStoresNothing) {
   EXPECT_EQ(Count(), 0);
 }
 
+// GET /logs/tail: a stream (its events: tests/unit/follow_test.cc and
+// tests/integration/test_tail.py), only where kTailRoutes is served, at most
+// max_tail_clients at once.
+TEST_F(ApiTest, TailIsAStreamWithinItsClientBound) {
+  Open(nullptr, {.access = {}, .max_tail_clients = 2});
+  Response first = Call("GET", "/logs/tail?severity=error");
+  EXPECT_EQ(first.status, 200);
+  ASSERT_TRUE(first.stream);
+  EXPECT_EQ(HeaderOf(first, "Content-Type"), "text/event-stream; charset=utf-8");
+  EXPECT_EQ(HeaderOf(first, "Cache-Control"), "no-store");
+  Response second = Call("GET", "/logs/tail");
+  ASSERT_TRUE(second.stream);
+  Response third = Call("GET", "/logs/tail");
+  ExpectStatus(third, 503);
+  EXPECT_FALSE(third.stream);
+  EXPECT_EQ(ErrorOf(third),
+            "The server has as many live-tail streams open as it takes (2); try again later.");
+  first = Response();  // the stream ends: its place is free
+  EXPECT_TRUE(Call("GET", "/logs/tail").stream);
+
+  // Its first piece says what the tail is; an entry stored then is the next.
+  std::promise<BodyStream::Piece> p1;
+  second.stream->Next([&](BodyStream::Piece piece) { p1.set_value(std::move(piece)); });
+  const BodyStream::Piece intro = p1.get_future().get();
+  EXPECT_TRUE(intro.bytes.starts_with(": logsvc live tail: ")) << intro.bytes;
+  EXPECT_NE(intro.bytes.find("\nretry: 1000\n\n"), std::string::npos) << intro.bytes;
+  ExpectStatus(Call("POST", "/logs", R"({"severity":"error","message":"followed"})"), 201);
+  std::string events;
+  for (int i = 0; i < 100 && events.empty(); ++i) {
+    std::promise<BodyStream::Piece> p;
+    second.stream->Next([&](BodyStream::Piece piece) { p.set_value(std::move(piece)); });
+    events = p.get_future().get().bytes;
+  }
+  EXPECT_TRUE(events.starts_with("id: ")) << events;
+  EXPECT_NE(events.find("\ndata: {\"logId\":"), std::string::npos) << events;
+  EXPECT_NE(events.find("\"message\":\"followed\"}\n\n"), std::string::npos) << events;
+
+  ExpectStatus(Call("GET", "/logs/tail?to=now"), 400);
+  ExpectStatus(Call("GET", "/logs/tail", "", {{"Last-Event-ID", "nonsense"}}), 400);
+  // The Lambda read function does not stream: no tail there, and the path
+  // is not taken for an id.
+  Open(nullptr, {.access = {}, .routes = kReadRoutes});
+  Response none = Call("GET", "/logs/tail");
+  ExpectStatus(none, 404);
+  EXPECT_TRUE(ErrorOf(none).starts_with("No such route.")) << ErrorOf(none);
+}
+
 TEST_F(ApiTest, EachRouteGroupServesItsRoutesOnlyFromTheOneTable) {
   // What logsvc serve answers: every route.
   EXPECT_EQ(HeaderOf(Call("PUT", "/logs"), "Allow"), "GET, HEAD, POST, OPTIONS");
   EXPECT_EQ(HeaderOf(Call("OPTIONS", "/healthz"), "Allow"), "GET, HEAD, OPTIONS");
   EXPECT_EQ(ErrorOf(Call("GET", "/nope")),
-            "No such route. The API is POST /logs, GET /logs, GET /logs/stats, GET /logs/{logId}, "
-            "GET /healthz, POST /v1/logs (OTLP), POST /loki/api/v1/push (Loki), POST /_bulk "
-            "(Elasticsearch) and GET / (Elasticsearch).");
+            "No such route. The API is POST /logs, GET /logs, GET /logs/stats, GET /logs/tail, "
+            "GET /logs/{logId}, GET /healthz, POST /v1/logs (OTLP), POST /loki/api/v1/push "
+            "(Loki), POST /_bulk (Elasticsearch) and GET / (Elasticsearch).");
   Response created = Call("POST", "/logs", R"({"severity":"info","message":"m"})");
   ExpectStatus(created, 201);
   EXPECT_TRUE(HeaderOf(created, "Location").has_value());

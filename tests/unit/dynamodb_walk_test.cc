@@ -18,9 +18,12 @@
 #include "core/text_query.h"
 #include "core/uuid.h"
 #include "store/dynamodb_walk.h"
+#include "store_sync.h"
 
 namespace logsvc::store::dynamodb {
 namespace {
+
+using testing::Severities;
 
 struct Item {
   std::string log_id;
@@ -262,13 +265,6 @@ std::vector<std::string> WalkAll(FakeIndex& index, const Filter& filter, Order o
   return ids;
 }
 
-Filter Severities(std::initializer_list<Severity> wanted) {
-  Filter f;
-  f.severities = SeveritySet();
-  for (Severity s : wanted) f.severities.Add(s);
-  return f;
-}
-
 TEST(DynamoDbWalk, PagesReturnEveryEntryOnceInOneOrder) {
   for (int shards : {1, 3, 8}) {
     FakeIndex index(shards);
@@ -281,7 +277,7 @@ TEST(DynamoDbWalk, PagesReturnEveryEntryOnceInOneOrder) {
     for (const Filter& filter : {Filter(), Severities({Severity::kWarning}), alpha, ranged}) {
       for (Order order : {Order::kDesc, Order::kAsc}) {
         for (size_t limit : {1, 7, 100, 1000}) {
-          SCOPED_TRACE(testing::Message() << shards << " shards, limit " << limit << ", "
+          SCOPED_TRACE(::testing::Message() << shards << " shards, limit " << limit << ", "
                                           << (order == Order::kAsc ? "asc" : "desc"));
           EXPECT_EQ(WalkAll(index, filter, order, limit), Ids(index.Expected(filter, order)));
         }

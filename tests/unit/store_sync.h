@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,6 +17,14 @@
 #include "store/rocksdb_store.h"
 
 namespace logsvc::testing {
+
+// A filter of just these severities.
+inline Filter Severities(std::initializer_list<Severity> wanted) {
+  Filter f;
+  f.severities = SeveritySet();
+  for (Severity s : wanted) f.severities.Add(s);
+  return f;
+}
 
 inline LogEntry MakeEntry(int64_t ts, std::string message, Severity sev = Severity::kInfo) {
   return LogEntry{uuid::Format(uuid::NewV4()), ts, sev, std::move(message)};
