@@ -278,7 +278,7 @@ TEST(DynamoDbWalk, PagesReturnEveryEntryOnceInOneOrder) {
       for (Order order : {Order::kDesc, Order::kAsc}) {
         for (size_t limit : {1, 7, 100, 1000}) {
           SCOPED_TRACE(::testing::Message() << shards << " shards, limit " << limit << ", "
-                                          << (order == Order::kAsc ? "asc" : "desc"));
+                                            << (order == Order::kAsc ? "asc" : "desc"));
           EXPECT_EQ(WalkAll(index, filter, order, limit), Ids(index.Expected(filter, order)));
         }
       }
