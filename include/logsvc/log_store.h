@@ -190,7 +190,9 @@ class LogStore {
   // Live tail: the entries stored after query.position (see FollowQuery),
   // each once, in the order the store gives them. Following `position` from
   // one call to the next misses none that was acknowledged, across restarts
-  // and reconnections, except what retention has deleted meanwhile. Bounded
+  // and reconnections, except what retention has deleted meanwhile; a store
+  // that follows by timestamp (DynamoDB, store/follow_by_time.h) also misses
+  // what was stored later than its settle delay after its timestamp. Bounded
   // work per call, as Search. A position this store did not make is
   // kInvalidArgument.
   virtual void Follow(FollowQuery query, FollowCallback done) = 0;

@@ -652,19 +652,19 @@ void Api::Tail(const Request& req, std::string_view cors, Done done) {
     }
     position = std::move(decoded.value().position);
   }
-  const size_t open = tail_streams_->fetch_add(1) + 1;
-  auto release = [streams = tail_streams_, metrics = options_.metrics] {
-    const size_t left = streams->fetch_sub(1) - 1;
-    if (metrics) metrics->SetTailSubscribers(static_cast<int64_t>(left));
-  };
-  if (open > options_.max_tail_clients) {
-    release();
+  if (tail_streams_->fetch_add(1) + 1 > options_.max_tail_clients) {
+    tail_streams_->fetch_sub(1);
     return done(WithCors(
         ErrorResponse(503, "The server has as many live-tail streams open as it takes (" +
                                std::to_string(options_.max_tail_clients) + "); try again later."),
         cors));
   }
-  if (options_.metrics) options_.metrics->SetTailSubscribers(static_cast<int64_t>(open));
+  if (options_.metrics) options_.metrics->TailSubscribers(+1);
+  // When the stream ends (the client left, the server stops): its place back.
+  auto release = [streams = tail_streams_, metrics = options_.metrics] {
+    streams->fetch_sub(1);
+    if (metrics) metrics->TailSubscribers(-1);
+  };
   Response r;
   r.headers.push_back({"Content-Type", "text/event-stream; charset=utf-8"});
   r.headers.push_back({"Cache-Control", "no-store"});

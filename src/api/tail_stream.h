@@ -5,15 +5,21 @@
 //
 //   : <how this store's tail works>      a comment, first
 //   retry: 1000                          reconnect after 1 s
+//   id: <resume point>                   with no entry yet: where the stream is
+//
 //   id: <resume point>                   one event per entry
 //   data: {"logId":...}
-//   : heartbeat                          a comment when nothing was sent for a while
+//
+//   : heartbeat                          when nothing was sent for a while,
+//   id: <resume point>                   with where the stream is
+//
 //   event: error                         the store refused the resume point;
 //   data: {"statusCode":400,...}         the stream ends
 //
-// An event's id (a tail cursor, api/cursor.h) resumes after that entry: sent
-// back as Last-Event-ID (EventSource does) or ?cursor=, on any server of the
-// deployment, within retention.
+// An event's id (a tail cursor, api/cursor.h) resumes after that entry (an id
+// alone, after everything examined so far): sent back as Last-Event-ID
+// (EventSource does) or ?cursor=, on any server of the deployment, within
+// retention.
 //
 // Flow: the transport calls Next only once the previous piece is written, so
 // a client that stops reading stops the store reads for it: it holds one

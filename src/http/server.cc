@@ -395,7 +395,8 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
   // each piece the stream gives once the previous one is written, chunked
   // (HTTP/1.1) or to the close (1.0); the connection closes at its end. The
   // request counts as answered once the head is out: a graceful stop does
-  // not wait for streams, it ends them.
+  // not wait for streams; they are cut when the I/O threads stop (clients
+  // reconnect with their Last-Event-ID).
   void StartStream(api::Response r) {
     reply_keep_alive_ = false;
     reply_status_ = r.status;
@@ -411,17 +412,20 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
       // instead of after megabytes the server would make for nothing.
       beast::error_code ignored;
       stream_.socket().set_option(net::socket_base::send_buffer_size(kStreamSendBuffer), ignored);
-      // Notices the client leaving while the stream waits for entries: the
-      // socket's own read, not the stream's (whose timer would close it).
-      stream_.socket().async_read_some(net::buffer(discard_),
-                                       [self = shared_from_this()](beast::error_code ec, size_t) {
-                                         if (ec) self->EndStream();  // closed, or reset
-                                         // Anything a client sends on a stream is ignored; one read
-                                         // is enough to see it leave (a client that sends more is
-                                         // closed by the write timeout).
-                                       });
+      WatchForLeaving();
     }
     WriteNow();
+  }
+
+  // Notices the client leaving while the stream waits for entries: the
+  // socket's own read, not the stream's (whose timer would close it).
+  // Anything a client sends on a stream is read and ignored.
+  void WatchForLeaving() {
+    stream_.socket().async_read_some(net::buffer(discard_),
+                                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                                       if (ec) return self->EndStream();  // closed, or reset
+                                       if (self->body_stream_) self->WatchForLeaving();
+                                     });
   }
 
   void NextPiece() {
@@ -453,6 +457,10 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
       }
       if (piece.end) body_out_.append("0\r\n\r\n");
     }
+    // Held until written, so counted in the server's budget of bytes held
+    // for clients, as replies are; past it the stream ends (the client
+    // resumes with its Last-Event-ID).
+    if (!server_.budget.TryClaim(body_out_.size(), &claim_)) return EndStream();
     stream_ending_ = piece.end;
     head_out_.clear();
     body_view_ = body_out_;
@@ -479,6 +487,7 @@ class Session final : public std::enable_shared_from_this<Session>, public IdleC
 
   void OnWrite(beast::error_code ec) {
     if (streaming_ && stream_started_) {
+      claim_.Release();
       if (ec || stream_ending_) return EndStream();
       if (piece_wait_ms_ > 0) return Pause(piece_wait_ms_);
       return NextPiece();

@@ -22,7 +22,8 @@
 //     (stream_write_timeout for a streamed body: GET /logs/tail);
 //   - response bodies held for clients, summed over all connections, at most
 //     max_pending_response_bytes (reply_budget.h; a GET /logs body shared by
-//     many connections counts once): past it a reply is a 503 and the
+//     many connections counts once; a streamed body's piece being written
+//     counts too): past it a reply is a 503 and the
 //     connection closes, though one reply always goes out when nothing is held;
 //   - at most max_connections open: past it a new connection closes the
 //     oldest idle one (waiting for a request, nothing of it received;
@@ -31,7 +32,8 @@
 // 10 ms to 1 s and logged once per episode.
 //
 // Stop() is graceful: stop accepting, finish the requests in flight (up to
-// drain_timeout), close keep-alive connections, then Run() returns.
+// drain_timeout), close keep-alive connections, then Run() returns. Streamed
+// bodies (GET /logs/tail) are cut then: their clients resume where they were.
 #ifndef LOGSVC_HTTP_SERVER_H_
 #define LOGSVC_HTTP_SERVER_H_
 

@@ -1284,7 +1284,9 @@ void RocksDbStore::WriteBatchOf(std::vector<PendingWrite>& batch) {
     util::MutexLock lock(&segments_mu_);
     for (const auto& [segment, summary] : summaries) segments_[segment].Add(summary);
   }
-  const bool tailing = tailing_.load(std::memory_order_relaxed);
+  // Follow sets it (and starts the buffer) under queue_mu_, through which
+  // this group came: every write numbered from the buffer's start sees it.
+  const bool tailing = tailing_.load(std::memory_order_acquire);
   {
     util::MutexLock lock(&window_mu_);
     // Moved, not copied: after the write only the callbacks and ids are
@@ -1507,9 +1509,10 @@ constexpr int64_t kTailIdleMs = 5 * 60 * 1000;
 
 void RocksDbStore::StopTailIfIdle() {
   if (!tailing_ || SteadyMs() - last_follow_.load() < kTailIdleMs) return;
+  util::MutexLock queue_lock(&queue_mu_);
   util::MutexLock lock(&tail_mu_);
   tail_.Stop();
-  tailing_ = false;
+  tailing_.store(false, std::memory_order_release);
 }
 
 std::string_view RocksDbStore::FollowNote() const {
@@ -1520,26 +1523,39 @@ void RocksDbStore::Follow(FollowQuery query, FollowCallback done) {
   if (closed_) return done(Status::Unavailable("the store is closed"));
   // The bound first: everything below it is written (or never will be), and
   // so in the tail buffer or on disk.
-  const uint64_t end = Watermark();
+  uint64_t end = Watermark();
   uint64_t from = end;
   if (!query.position.empty() && !ParseFollowPosition(query.position, &from)) {
     return done(Status::InvalidArgument(
         "The resume point (Last-Event-ID or cursor) is not one this server gave out: pass an "
         "event's id unchanged."));
   }
+  if (from > next_seq_.load()) {  // another data dir's, or a restored one's
+    return done(Status::InvalidArgument(
+        "The resume point (Last-Event-ID or cursor) is ahead of everything this server has "
+        "stored: it comes from another server's data, so start again without it."));
+  }
   last_follow_ = SteadyMs();
+  if (!tailing_.load(std::memory_order_acquire)) {
+    // Every number taken from now on is kept when written. Under queue_mu_,
+    // which Reserve takes, and before tailing_ is set: the writer gets a
+    // write numbered from `start` on through queue_mu_ too, so it sees
+    // tailing_ set and the buffer started.
+    util::MutexLock queue_lock(&queue_mu_);
+    util::MutexLock lock(&tail_mu_);
+    if (!tail_.active()) {
+      tail_.Start(next_seq_.load());
+      tailing_.store(true, std::memory_order_release);
+    }
+  }
   std::vector<TailBuffer::Chunk> chunks;
   bool in_memory = false;
   {
     util::MutexLock lock(&tail_mu_);
-    if (!tail_.active()) {
-      // Every number taken from now on is kept when written (the writer
-      // checks tailing_ after its write, under tail_mu_).
-      tail_.Start(next_seq_.load());
-      tailing_ = true;
-    }
-    in_memory = from >= tail_.start();
-    if (in_memory && from < end) chunks = tail_.Chunks(from, end, kFollowExamineBudget);
+    // Not if it was stopped meanwhile (StopTailIfIdle): then from disk.
+    in_memory = tail_.active() && from >= tail_.start();
+    // Up to the budget: `end` comes down to what the chunks taken cover.
+    if (in_memory && from < end) chunks = tail_.Chunks(from, &end, kFollowExamineBudget);
   }
   query.filter.from_ms = std::max(query.filter.from_ms, VisibleFromMs());  // retention
   if (in_memory || from >= end) {

@@ -290,8 +290,9 @@ class RocksDbStore final : public LogStore {
   std::thread writer_;
 
   // Live tail: the entries written lately (store/tail_buffer.h), kept from
-  // the first Follow until none came for kTailIdle; tailing_ mirrors
-  // tail_.active() for the writer's cheap check.
+  // the first Follow until none came for 5 minutes; tailing_ mirrors
+  // tail_.active() for the writer's cheap check, changed under queue_mu_
+  // and tail_mu_ (taken in that order).
   util::Mutex tail_mu_;
   TailBuffer tail_ GUARDED_BY(tail_mu_){size_t{64} << 20};
   std::atomic<bool> tailing_{false};

@@ -12,6 +12,7 @@ void TailBuffer::Start(uint64_t from) {
 
 void TailBuffer::Stop() {
   active_ = false;
+  start_ = UINT64_MAX;  // holds nothing
   chunks_.clear();
   bytes_ = 0;
 }
@@ -36,7 +37,7 @@ void TailBuffer::Add(uint64_t first, std::vector<LogEntry> entries) {
   }
 }
 
-std::vector<TailBuffer::Chunk> TailBuffer::Chunks(uint64_t from, uint64_t end,
+std::vector<TailBuffer::Chunk> TailBuffer::Chunks(uint64_t from, uint64_t* end,
                                                   size_t max_entries) const {
   std::vector<Chunk> out;
   auto it = chunks_.upper_bound(from);
@@ -44,10 +45,15 @@ std::vector<TailBuffer::Chunk> TailBuffer::Chunks(uint64_t from, uint64_t end,
     auto before = std::prev(it);
     if (before->first + before->second.entries->size() > from) it = before;
   }
-  size_t entries = 0;
-  for (; it != chunks_.end() && it->first < end && entries < max_entries; ++it) {
+  size_t entries = 0;  // numbers of [from, *end) in the chunks taken
+  for (; it != chunks_.end() && it->first < *end; ++it) {
+    if (entries >= max_entries) {
+      *end = it->first;  // the chunks taken cover up to here
+      break;
+    }
+    const uint64_t chunk_end = it->first + it->second.entries->size();
+    entries += std::min(*end, chunk_end) - std::max(from, it->first);
     out.push_back({it->first, it->second.entries});
-    entries += it->second.entries->size();
   }
   return out;
 }

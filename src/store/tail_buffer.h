@@ -42,13 +42,15 @@ class TailBuffer {
   // before start() are left out; all are when inactive.
   void Add(uint64_t first, std::vector<LogEntry> entries);
 
-  // Every written entry numbered start() or later is here (while active).
+  // Every written entry numbered start() or later is here (while active;
+  // UINT64_MAX when stopped).
   uint64_t start() const { return start_; }
 
-  // The chunks holding numbers in [from, end), in order (the first may begin
-  // before `from`, the last may end after `end`), as many as hold
-  // `max_entries` of them at least.
-  std::vector<Chunk> Chunks(uint64_t from, uint64_t end, size_t max_entries = SIZE_MAX) const;
+  // The chunks holding numbers in [from, *end), in order (the first may
+  // begin before `from`, the last may end after *end). Once they hold
+  // `max_entries` numbers of that range it stops, and lowers *end to where
+  // the chunks returned end: what they cover.
+  std::vector<Chunk> Chunks(uint64_t from, uint64_t* end, size_t max_entries = SIZE_MAX) const;
 
   size_t bytes() const { return bytes_; }
 

@@ -155,8 +155,12 @@ void Metrics::SetQueuedEntries(int64_t entries) {
   queued_entries_.Set(static_cast<double>(entries));
 }
 
-void Metrics::SetTailSubscribers(int64_t streams) {
-  tail_subscribers_.Set(static_cast<double>(streams));
+void Metrics::TailSubscribers(int delta) {
+  if (delta > 0) {
+    tail_subscribers_.Increment(delta);
+  } else {
+    tail_subscribers_.Decrement(-delta);
+  }
 }
 
 void Metrics::SetDiskBytes(int64_t bytes) { disk_bytes_.Set(static_cast<double>(bytes)); }

@@ -64,8 +64,9 @@ class Metrics {
   void GroupCommit(size_t entries, double seconds);
   void SetQueuedEntries(int64_t entries);
   void SetDiskBytes(int64_t bytes);
-  // Live-tail streams open now (GET /logs/tail).
-  void SetTailSubscribers(int64_t streams);
+  // Live-tail streams (GET /logs/tail) opened (+1) or ended (-1): the
+  // gauge moves by each, so the order calls land in does not matter.
+  void TailSubscribers(int delta);
   // Entries deleted by retention since start (a counter kept by the store).
   void SetRetentionDeleted(uint64_t entries);
 

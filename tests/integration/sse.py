@@ -43,9 +43,10 @@ class EventStream:
                     break
                 line = raw.decode("utf-8").rstrip("\r\n")
                 if line == "":
+                    # The id counts even without data (an id-only block).
+                    if event["id"] is not None:
+                        self.last_event_id = event["id"]
                     if event["data"]:
-                        if event["id"] is not None:
-                            self.last_event_id = event["id"]
                         self.events.put({"id": event["id"], "event": event["event"],
                                          "data": "\n".join(event["data"])})
                     event = {"id": None, "event": "message", "data": []}

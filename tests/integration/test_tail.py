@@ -107,6 +107,21 @@ class TailTest(LogsvcTestCase):
         self.assertSameEntries(by_cursor.entries(len(wanted), timeout=ARRIVAL), wanted, "cursor")
         self.assertTrue(by_cursor.quiet_for(1.5))
 
+    def test_a_follower_that_leaves_before_its_first_match_resumes_from_where_it_was(self):
+        stream = self.open_tail("/logs/tail?severity=warning")
+        post(self.server, {"severity": "info", "message": "not wanted"})
+        deadline = time.monotonic() + ARRIVAL
+        while stream.last_event_id is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIsNotNone(stream.last_event_id, "an id alone comes with the first piece")
+        stream.close()
+        # Gone: a match comes meanwhile. Resuming from the id it had (as
+        # EventSource would) is not "from now": the match is sent.
+        missed = post(self.server, {"severity": "warning", "message": "while away"})
+        again = self.open_tail("/logs/tail?severity=warning",
+                               headers={"Last-Event-ID": stream.last_event_id})
+        self.assertEqual([e["logId"] for e in again.entries(1, timeout=ARRIVAL)], missed)
+
     @rocksdb_only("the disk read by sequence number after a restart")
     def test_a_resume_point_outlives_a_restart(self):
         stream = self.open_tail()

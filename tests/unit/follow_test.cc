@@ -56,31 +56,75 @@ std::vector<std::string> FollowAll(LogStore& s, const Filter& filter, std::strin
   return ids;
 }
 
+std::vector<TailBuffer::Chunk> Chunks(const TailBuffer& b, uint64_t from, uint64_t end) {
+  return b.Chunks(from, &end);
+}
+
 TEST(TailBuffer, KeepsWritesFromItsStartAndDropsTheOldestPastItsBound) {
   TailBuffer buffer(3 * EntryBytes(MakeEntry(1, "x")));
   buffer.Add(0, {MakeEntry(1, "x")});
-  EXPECT_TRUE(buffer.Chunks(0, 100).empty()) << "nothing is kept before Start";
+  EXPECT_TRUE(Chunks(buffer, 0, 100).empty()) << "nothing is kept before Start";
   buffer.Start(10);
   buffer.Add(8, {MakeEntry(1, "x"), MakeEntry(1, "x")});  // numbered before the start
   buffer.Add(9, {MakeEntry(1, "x"), MakeEntry(1, "y")});  // only its second is kept...
-  EXPECT_EQ(buffer.Chunks(0, 100).size(), 1u);
-  EXPECT_EQ(buffer.Chunks(0, 100)[0].first, 10u);
-  EXPECT_EQ((*buffer.Chunks(0, 100)[0].entries)[0].message, "y");
+  EXPECT_EQ(Chunks(buffer, 0, 100).size(), 1u);
+  EXPECT_EQ(Chunks(buffer, 0, 100)[0].first, 10u);
+  EXPECT_EQ((*Chunks(buffer, 0, 100)[0].entries)[0].message, "y");
   buffer.Start(10);  // ...and a Start begins again
   buffer.Add(12, {MakeEntry(1, "c")});
   buffer.Add(10, {MakeEntry(1, "a"), MakeEntry(1, "b")});  // written after 12: kept in order
-  auto chunks = buffer.Chunks(10, 13);
+  auto chunks = Chunks(buffer, 10, 13);
   ASSERT_EQ(chunks.size(), 2u);
   EXPECT_EQ(chunks[0].first, 10u);
   EXPECT_EQ(chunks[1].first, 12u);
-  EXPECT_EQ(buffer.Chunks(11, 12).size(), 1u) << "the chunk holding 11";
+  EXPECT_EQ(Chunks(buffer, 11, 12).size(), 1u) << "the chunk holding 11";
   EXPECT_EQ(buffer.start(), 10u);
   buffer.Add(13, {MakeEntry(1, "d")});  // four entries: over the bound
   EXPECT_EQ(buffer.start(), 12u) << "the oldest write is dropped and the start moves past it";
-  EXPECT_EQ(buffer.Chunks(0, 100).front().first, 12u);
+  EXPECT_EQ(Chunks(buffer, 0, 100).front().first, 12u);
   buffer.Stop();
   EXPECT_FALSE(buffer.active());
-  EXPECT_TRUE(buffer.Chunks(0, 100).empty());
+  EXPECT_TRUE(Chunks(buffer, 0, 100).empty());
+}
+
+// The budget counts only the numbers asked for: a range starting late in a
+// large chunk still takes the chunks after it, and says how far they go.
+TEST(TailBuffer, ChunksStopAtTheBudgetAndSayWhatTheyCover) {
+  TailBuffer buffer(size_t{64} << 20);
+  buffer.Start(1000);
+  buffer.Add(1000, std::vector<LogEntry>(4321, MakeEntry(1, "a")));
+  buffer.Add(5321, std::vector<LogEntry>(79, MakeEntry(1, "b")));
+  buffer.Add(5400, std::vector<LogEntry>(100, MakeEntry(1, "c")));
+  uint64_t end = 5500;
+  auto chunks = buffer.Chunks(5000, &end, 400);
+  ASSERT_EQ(chunks.size(), 2u) << "321 numbers of the first chunk, then 79 of the second";
+  EXPECT_EQ(end, 5400u);
+  end = 5500;
+  EXPECT_EQ(buffer.Chunks(5000, &end, 4096).size(), 3u);
+  EXPECT_EQ(end, 5500u);
+}
+
+// A filtered follower walks a busy buffer in budget-sized calls, starting
+// inside chunks: it gets every match once.
+TEST(RocksDbFollow, AFilteredFollowerOfLargeBatchesMissesNothing) {
+  TempDir dir;
+  auto store = OpenOrDie({.path = dir.path()});
+  auto start = FollowSync(*store, FollowQuery{Filter(), "", 100});
+  ASSERT_TRUE(start.ok());
+  std::vector<std::string> errors;
+  for (int b = 0; b < 10; ++b) {
+    std::vector<LogEntry> batch;
+    for (int i = 0; i < 3000 + 7 * b; ++i) {
+      batch.push_back(
+          MakeEntry(NowUnixMillis(), "m", i % 997 == 0 ? Severity::kError : Severity::kInfo));
+    }
+    auto r = AppendBatchSync(*store, std::move(batch));
+    ASSERT_TRUE(r.ok());
+    for (size_t i = 0; i < r.value().size(); i += 997) errors.push_back(r.value()[i]);
+  }
+  // Few matches: each call stops at the examine budget, somewhere in a chunk.
+  std::string position = start.value().position;
+  EXPECT_EQ(FollowAll(*store, Severities({Severity::kError}), &position), errors);
 }
 
 TEST(FollowPosition, RoundTripsAndRefusesOthers) {
