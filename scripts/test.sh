@@ -39,8 +39,5 @@ cmake --build build-tsan -j "$jobs" >/dev/null
 # A race ends the process with status 66 and its report on stderr, which the
 # test shows (the integration tests' servers inherit the variable).
 export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp ignore_noninstrumented_modules=1 halt_on_error=1 second_deadlock_stack=1"
-# Not yet the DynamoDB store's modules: integration.dynamodb-8.test_durability
-# ended with a TSan report at shutdown in 2 of 4 runs (not reproduced alone);
-# being found (the harness now prints a server's stderr when it exits badly).
 (cd build-tsan && ctest --output-on-failure --timeout 900 -j "$jobs" \
-  -E '^(fuzz|unicode|infrastructure)\.|dynamodb')
+  -E '^(fuzz|unicode|infrastructure)\.')

@@ -169,6 +169,7 @@ void DynamoDbStore::Append(LogEntry entry, AppendCallback done) {
                   } else {
                     done(AsStoreError(r.status()));
                   }
+                  done = nullptr;  // before End(): see End()
                   End();
                 });
 }
@@ -227,6 +228,7 @@ void DynamoDbStore::LookUpOnce(std::shared_ptr<OnceWrite> write, int attempt) {
           }
           PutOnce(write, std::move(item));
         }
+        write.reset();  // before End(): see End()
         End();
       });
 }
@@ -250,6 +252,7 @@ void DynamoDbStore::PutOnce(std::shared_ptr<OnceWrite> write, dynamodb::OnceItem
                   } else {
                     write->done(AsStoreError(r.status()));
                   }
+                  write.reset();  // before End(): see End()
                   End();
                 });
 }
@@ -345,6 +348,7 @@ void DynamoDbStore::BatchRequestDone(const std::shared_ptr<Batch>& batch, Status
                                     std::to_string(batch->entries.size()) +
                                     " entries may have been stored, under ids never reported"));
   }
+  batch->done = nullptr;  // before End(): see End()
   End();
 }
 
@@ -438,6 +442,7 @@ void DynamoDbStore::Drive(std::shared_ptr<Walk> walk) {
   std::vector<dynamodb::ShardFetch> fetches = walk->walk->NextFetches();
   if (fetches.empty()) {
     walk->finish(Status::Ok());
+    walk->finish = nullptr;  // before End(): see End()
     return End();
   }
   {
@@ -471,6 +476,7 @@ void DynamoDbStore::Drive(std::shared_ptr<Walk> walk) {
                     lock.Unlock();
                     if (error.ok()) return Drive(walk);
                     walk->finish(error);
+                    walk->finish = nullptr;  // before End(): see End()
                     End();
                   });
   }
@@ -484,7 +490,7 @@ void DynamoDbStore::Get(std::string log_id, GetCallback done) {
   std::string request = dynamodb::QueryByIdRequest(options_.table, log_id);
   client_->Call(
       "Query", std::move(request),
-      [this, log_id = std::move(log_id), done = std::move(done)](Result<std::string> r) {
+      [this, log_id = std::move(log_id), done = std::move(done)](Result<std::string> r) mutable {
         Note(r.status());
         if (!r.ok()) {
           done(AsStoreError(r.status()));
@@ -497,6 +503,7 @@ void DynamoDbStore::Get(std::string log_id, GetCallback done) {
         } else {
           done(std::move(page.value().entries.front()));
         }
+        done = nullptr;  // before End(): see End()
         End();
       });
 }

@@ -174,6 +174,10 @@ class DynamoDbStore final : public LogStore {
   void BatchRequestDone(const std::shared_ptr<Batch>& batch, Status status);
   void Note(const Status& s) const;
   bool Begin() EXCLUDES(mu_);  // counts a request in flight; false once closed
+  // The request is over. Its caller's callback, and whatever it holds (a
+  // connection of the HTTP server, say), must be destroyed before: Close()
+  // returns once every request has ended, and the server and the Api are
+  // destroyed after it, on another thread.
   void End() EXCLUDES(mu_);
 
   const DynamoDbStoreOptions options_;
