@@ -4,11 +4,16 @@
 #include <iostream>
 
 #include "cli/keys_command.h"
+#include "cli/search_command.h"
+#include "cli/send_command.h"
 #include "cli/serve_command.h"
+#include "cli/tail_command.h"
 #include "store/dynamodb_store.h"
 #include "version.h"
 
 namespace {
+
+constexpr const char* kCommands = "serve, keys, send, search, export and tail";
 
 // Every usage error is one line on stderr and exit status 2, as with most Unix tools.
 int UsageError(const std::string& what) {
@@ -182,6 +187,52 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 1e9));
   keys->allow_extras(false);
   create->allow_extras(false);
+
+  // The client: talks HTTP to any logsvc (standalone, or the Lambda URLs).
+  logsvc::cli::ClientOptions client;
+  auto add_client = [&](CLI::App* cmd) {
+    cmd->add_option("--url", client.url, "The logsvc to talk to")
+        ->envname("LOGSVC_URL")
+        ->capture_default_str();
+    cmd->add_option("--key", client.key, "An API key, sent as Authorization: Bearer")
+        ->envname("LOGSVC_KEY");
+    cmd->allow_extras(false);
+  };
+  logsvc::cli::SendOptions send_opts;
+  CLI::App* send = app.add_subcommand(
+      "send", "Store an entry (MESSAGE), or each line of stdin, batched (POST /logs)");
+  add_client(send);
+  send->add_option("--severity", send_opts.severity, "info, warning or error")
+      ->capture_default_str();
+  send->add_option("--attr", send_opts.attributes, "An attribute key=value (repeatable)")
+      ->allow_extra_args(false);
+  send->add_option("message", send_opts.message, "The message (default: the lines of stdin)");
+  logsvc::cli::SearchOptions search_opts;
+  auto add_search = [&](CLI::App* cmd) {
+    add_client(cmd);
+    cmd->add_option("query", search_opts.query, "Words, prefixes*, \"phrases\", -exclusions");
+    cmd->add_option("--severity", search_opts.severity, "Severities, comma-separated");
+    cmd->add_option("--from", search_opts.from, "Start: Unix ms, RFC 3339, now, or 15m/7d ago");
+    cmd->add_option("--to", search_opts.to, "End (exclusive), as --from");
+  };
+  CLI::App* search = app.add_subcommand("search", "Search the entries (GET /logs)");
+  add_search(search);
+  search->add_option("--limit", search_opts.limit, "Entries a page (1 to 1000; default 100)")
+      ->check(CLI::Range(1, 1000));
+  search->add_flag("--all", search_opts.all, "Every page, following the cursors to the end");
+  search->add_option("--order", search_opts.order, "desc (newest first, default) or asc");
+  search->add_option("--output", search_opts.output, "table (default), json or ndjson");
+  CLI::App* exporter = app.add_subcommand(
+      "export", "Write every entry a search finds as NDJSON on stdout (GET /logs, all pages)");
+  add_search(exporter);
+  exporter->add_option("--order", search_opts.order, "desc (newest first, default) or asc");
+  logsvc::cli::TailOptions tail_opts;
+  CLI::App* tail = app.add_subcommand(
+      "tail", "Follow new entries as they are stored (GET /logs/tail); reconnects by itself");
+  add_client(tail);
+  tail->add_option("query", tail_opts.query, "Words, prefixes*, \"phrases\", -exclusions");
+  tail->add_option("--severity", tail_opts.severity, "Severities, comma-separated");
+  tail->add_option("--output", tail_opts.output, "table (default) or ndjson");
   // Left-over words reach us instead of a generic "subcommand required", so
   // the error can name them.
   app.allow_extras(true);
@@ -202,10 +253,18 @@ int main(int argc, char** argv) {
     const std::string word = app.remaining().front();
     return UsageError(word.rfind('-', 0) == 0
                           ? "unknown option '" + word + "'"
-                          : "unknown command '" + word + "'; the commands are 'serve' and 'keys'");
+                          : "unknown command '" + word + "'; the commands are " +
+                                std::string(kCommands));
   }
   if (serve->parsed()) return logsvc::cli::RunServe(opts);
   if (create->parsed())
     return logsvc::cli::RunKeysCreate(keys_file, key_scopes, key_name, key_limits);
-  return UsageError("no command given; the commands are 'serve' and 'keys'");
+  if (send->parsed()) {
+    send_opts.message_given = send->count("message") > 0;
+    return logsvc::cli::RunSend(client, send_opts);
+  }
+  if (search->parsed()) return logsvc::cli::RunSearch(client, search_opts);
+  if (exporter->parsed()) return logsvc::cli::RunExport(client, search_opts);
+  if (tail->parsed()) return logsvc::cli::RunTail(client, tail_opts);
+  return UsageError("no command given; the commands are " + std::string(kCommands));
 }

@@ -438,7 +438,7 @@ class Server:
     e.g. 0.0.0.0; the tests still connect to 127.0.0.1). `store`: "default"
     (what LOGSVC_TEST_STORE says), None (RocksDB) or a DynamoStore."""
 
-    def __init__(self, data_dir, args=(), env=None, store="default", listen=HOST):
+    def __init__(self, data_dir, args=(), env=None, store="default", listen=HOST, port=0):
         self.data_dir = data_dir
         self.store = store_under_test(data_dir) if store == "default" else store
         self.stderr_lines = []
@@ -453,7 +453,7 @@ class Server:
         if self.store is None and "--min-free-disk" not in args:
             store_args = ["--min-free-disk", TEST_MIN_FREE_DISK]
         self.proc = subprocess.Popen(
-            [logsvc_bin(), "serve", "--listen", listen + ":0", "--data-dir", data_dir]
+            [logsvc_bin(), "serve", "--listen", "%s:%d" % (listen, port), "--data-dir", data_dir]
             + store_args + list(args),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             env=child_env(store_env))
@@ -548,10 +548,12 @@ class LogsvcTestCase(unittest.TestCase):
         self.addCleanup(d.cleanup)
         return os.path.join(d.name, "data")
 
-    def start_server(self, data_dir=None, args=(), env=None, store="default", listen=HOST):
+    def start_server(self, data_dir=None, args=(), env=None, store="default", listen=HOST,
+                     port=0):
         """A server on `data_dir` (a fresh one by default) with the store under
-        test (or `store`: None for RocksDB, a DynamoStore), killed after the test."""
-        server = Server(data_dir or self.make_data_dir(), args, env, store, listen)
+        test (or `store`: None for RocksDB, a DynamoStore), killed after the
+        test; on `port` (0: a free one)."""
+        server = Server(data_dir or self.make_data_dir(), args, env, store, listen, port)
         self.addCleanup(server.kill)
         return server
 

@@ -1,0 +1,96 @@
+#include "cli/send_command.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "core/json_writer.h"
+
+namespace logsvc::cli {
+namespace {
+
+constexpr size_t kBatchEntries = 1000;
+constexpr size_t kBatchBytes = 512 * 1024;  // under the server's default 1 MiB body
+
+// {"severity":...,"message":...,"attributes":{...}}
+void AppendEntry(std::string* out, const SendOptions& o, std::string_view message) {
+  out->append("{\"severity\":");
+  json::AppendString(out, o.severity);
+  out->append(",\"message\":");
+  json::AppendString(out, message);
+  if (!o.attributes.empty()) {
+    out->append(",\"attributes\":{");
+    for (size_t i = 0; i < o.attributes.size(); ++i) {
+      const std::string& kv = o.attributes[i];
+      const size_t eq = kv.find('=');
+      if (i) out->push_back(',');
+      json::AppendString(out, kv.substr(0, eq));
+      out->push_back(':');
+      json::AppendString(out, kv.substr(eq + 1));
+    }
+    out->push_back('}');
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+int RunSend(const ClientOptions& client_options, const SendOptions& o) {
+  for (const std::string& kv : o.attributes) {
+    if (kv.find('=') == std::string::npos || kv.front() == '=') {
+      std::fprintf(stderr, "logsvc: error: --attr takes key=value, not '%s'\n", kv.c_str());
+      return kExitUsage;
+    }
+  }
+  auto client = ApiClient::Open(client_options);
+  if (!client.ok()) {
+    std::fprintf(stderr, "logsvc: error: %s\n", client.status().message().c_str());
+    return kExitUsage;
+  }
+  ApiClient& api = *client.value();
+  if (o.message_given) {
+    std::string body;
+    AppendEntry(&body, o, o.message);
+    auto r = api.Call("POST", "/logs", std::move(body), "application/json");
+    if (!r.ok()) return ServerError(r.status().message());
+    if (r.value().status != 201) return ServerError(ReplyError(r.value()));
+    // The reply's logId: the last "logId":"..." of the body.
+    const std::string& b = r.value().body;
+    const size_t at = b.find("\"logId\":\"");
+    std::printf("%s\n", at == std::string::npos ? "stored" : b.substr(at + 9, 36).c_str());
+    return kExitOk;
+  }
+  // Lines of stdin, batched: one POST of up to kBatchEntries (or kBatchBytes).
+  size_t stored = 0, line_number = 0;
+  std::string body, line;
+  size_t in_batch = 0;
+  auto flush = [&]() -> int {
+    if (in_batch == 0) return kExitOk;
+    body.push_back(']');
+    auto r = api.Call("POST", "/logs", std::move(body), "application/json");
+    body.clear();
+    if (!r.ok()) return ServerError(r.status().message());
+    if (r.value().status != 201) {
+      return ServerError(ReplyError(r.value()) + "; the " + std::to_string(in_batch) +
+                         " lines before line " + std::to_string(line_number + 1) +
+                         " were not stored, " + std::to_string(stored) + " before them were");
+    }
+    stored += in_batch;
+    in_batch = 0;
+    return kExitOk;
+  };
+  while (std::getline(std::cin, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank lines
+    body.push_back(in_batch == 0 ? '[' : ',');
+    AppendEntry(&body, o, line);
+    if (++in_batch >= kBatchEntries || body.size() >= kBatchBytes) {
+      if (int rc = flush(); rc != kExitOk) return rc;
+    }
+  }
+  if (int rc = flush(); rc != kExitOk) return rc;
+  std::printf("stored %zu entries\n", stored);
+  return kExitOk;
+}
+
+}  // namespace logsvc::cli

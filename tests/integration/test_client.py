@@ -1,0 +1,170 @@
+"""The command-line client (issue 14): `logsvc send`, `search`, `export` and
+`tail` against the real server, as a user runs them (a subprocess, output
+piped), including the exit statuses and error lines."""
+
+import json
+import os
+import subprocess
+import threading
+import time
+import unittest
+import queue
+
+from harness import LogsvcTestCase, child_env, free_port, logsvc_bin, now_ms
+from test_auth import KeysFile
+
+
+class ClientTest(LogsvcTestCase):
+    def setUp(self):
+        self.server = self.start_server()
+        self.url = "http://127.0.0.1:%d" % self.server.port
+
+    def cli(self, *args, stdin=None, env=None, url=None):
+        """Runs a client command; (exit status, stdout, stderr)."""
+        e = {"LOGSVC_URL": url or self.url}
+        e.update(env or {})
+        r = subprocess.run([logsvc_bin()] + list(args), input=stdin, capture_output=True,
+                           env=child_env(e), timeout=60)
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+    def assertOneErrorLine(self, stderr, mention):
+        lines = stderr.splitlines()
+        self.assertEqual(len(lines), 1, stderr)
+        self.assertTrue(lines[0].startswith("logsvc: error: "), stderr)
+        self.assertIn(mention, lines[0])
+
+    def test_send_one_entry_with_attributes_and_read_it_back(self):
+        code, out, err = self.cli("send", "--severity", "error", "--attr", "service=api",
+                                  "--attr", "region=eu-west-1", "disk full on /var")
+        self.assertEqual(code, 0, err)
+        log_id = out.strip()
+        reply = self.server.request("GET", "/logs/" + log_id)
+        self.assertEqual(reply.status, 200, reply)
+        entry = reply.json()
+        self.assertEqual((entry["severity"], entry["message"]), ("error", "disk full on /var"))
+        self.assertEqual(entry["attributes"], {"service": "api", "region": "eu-west-1"})
+
+    def test_send_lines_of_stdin_in_batches(self):
+        lines = "".join("line %d of the file\n" % i for i in range(2500)) + "\n   \n"
+        code, out, err = self.cli("send", "--severity", "warning", stdin=lines.encode())
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, "stored 2500 entries\n")
+        code, out, err = self.cli("export")
+        self.assertEqual(code, 0, err)
+        got = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(len(got), 2500)
+        self.assertEqual({e["severity"] for e in got}, {"warning"})
+        self.assertEqual(sorted(e["message"] for e in got),
+                         sorted("line %d of the file" % i for i in range(2500)))
+
+    def test_search_outputs_and_paging(self):
+        batch = [{"severity": "error" if i % 3 == 0 else "info",
+                  "message": "payment %d %s" % (i, "declined" if i % 3 == 0 else "ok")}
+                 for i in range(250)]
+        self.assertEqual(self.server.request("POST", "/logs", batch).status, 201)
+        # One page, newest first, as NDJSON.
+        code, out, err = self.cli("search", "declined", "--severity", "error", "--limit", "10",
+                                  "--output", "ndjson")
+        self.assertEqual(code, 0, err)
+        page = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(len(page), 10)
+        self.assertTrue(all(e["severity"] == "error" and "declined" in e["message"]
+                            for e in page))
+        # --all follows the cursors: every match once.
+        code, out, err = self.cli("search", "declined", "--all", "--limit", "7",
+                                  "--output", "json")
+        self.assertEqual(code, 0, err)
+        everything = json.loads(out)
+        self.assertEqual(len(everything), 84)
+        self.assertEqual(len({e["logId"] for e in everything}), 84)
+        # A table, piped: no colours, one row an entry with its local time.
+        code, out, err = self.cli("search", "payment", "--limit", "5")
+        self.assertEqual(code, 0, err)
+        rows = out.splitlines()
+        self.assertEqual(len(rows), 5)
+        self.assertNotIn("\x1b[", out)
+        newest = batch[-1]["message"]
+        self.assertIn(newest, rows[0])
+        self.assertRegex(rows[0], r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  (info|error)")
+
+    def test_errors_are_one_line_with_the_exit_status(self):
+        # The server refuses: its sentence, exit 1.
+        code, out, err = self.cli("search", '"unclosed')
+        self.assertEqual((code, out), (1, ""))
+        self.assertOneErrorLine(err, "HTTP 400")
+        # Nothing listens: exit 1.
+        code, out, err = self.cli("search", url="http://127.0.0.1:%d" % free_port())
+        self.assertEqual(code, 1)
+        self.assertOneErrorLine(err, "")
+        # Usage: exit 2.
+        code, _, err = self.cli("search", "--output", "xml")
+        self.assertEqual(code, 2, err)
+        code, _, err = self.cli("send", "--attr", "novalue", "x")
+        self.assertEqual(code, 2, err)
+        code, _, err = self.cli("search", url="ftp://example.com")
+        self.assertEqual(code, 2, err)
+
+    def test_keys(self):
+        keys = KeysFile(self)
+        key = keys.create("ingest,read", "cli")
+        server = self.start_server(args=["--auth-keys", keys.path])
+        url = "http://127.0.0.1:%d" % server.port
+        code, _, err = self.cli("send", "hello", url=url)
+        self.assertEqual(code, 1)
+        self.assertOneErrorLine(err, "API key")
+        code, out, err = self.cli("send", "hello", url=url, env={"LOGSVC_KEY": key})
+        self.assertEqual(code, 0, err)
+        code, out, err = self.cli("search", "--key", key, "--output", "ndjson", url=url)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["message"], "hello")
+
+    def test_tail_follows_and_reconnects_with_the_last_event_id(self):
+        port = free_port()
+        server = self.start_server(port=port)
+        tail = subprocess.Popen(
+            [logsvc_bin(), "tail", "--severity", "error", "--output", "ndjson"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=child_env({"LOGSVC_URL": "http://127.0.0.1:%d" % port}))
+
+        def stop_tail():
+            tail.kill()
+            tail.wait()
+            tail.stdout.close()
+            tail.stderr.close()
+        self.addCleanup(stop_tail)
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in tail.stdout], daemon=True).start()
+
+        def read(n, timeout=15):
+            out, deadline = [], time.monotonic() + timeout
+            while len(out) < n and time.monotonic() < deadline:
+                try:
+                    out.append(json.loads(lines.get(timeout=deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            return out
+
+        time.sleep(1)  # connected
+        sent = []
+        for i in range(3):
+            reply = server.request("POST", "/logs", [{"severity": "error", "message": "e%d" % i},
+                                                      {"severity": "info", "message": "i%d" % i}])
+            sent.append(reply.json()["logIds"][0])
+        self.assertEqual([e["logId"] for e in read(3)], sent)
+        # The server restarts; entries come while it is down for the client.
+        self.assertEqual(server.stop(), 0)
+        server = self.start_server(server.data_dir, port=port)
+        later = [server.request("POST", "/logs", {"severity": "error", "message": "after"})
+                 .json()["logId"] for _ in range(2)]
+        self.assertEqual([e["logId"] for e in read(2)], later)
+        self.assertTrue(lines.empty())
+        # A refused stream: exit 1 with the server's sentence.
+        code = subprocess.run([logsvc_bin(), "tail", "--severity", "loud"], capture_output=True,
+                              env=child_env({"LOGSVC_URL": "http://127.0.0.1:%d" % port}),
+                              timeout=30)
+        self.assertEqual(code.returncode, 1)
+        self.assertIn("loud", code.stderr.decode())
+
+
+if __name__ == "__main__":
+    unittest.main()
