@@ -87,6 +87,8 @@ RUNS = {
                           {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}),
     "otlp-1000": ("logsvc", 1000, "POST /v1/logs OTLP protobuf", {"Content-Type": "application/x-protobuf"}),
     "loki-1000": ("logsvc", 1000, "POST /loki/api/v1/push JSON", {"Content-Type": "application/json"}),
+    # The command-line client importing the corpus file (NDJSON), --concurrency = --clients.
+    "cli-import": ("logsvc", 1000, "logsvc import FILE (the CLI)", {}),
 }
 
 
@@ -262,6 +264,8 @@ def build_bodies(names, lines, entries, gzip_level):
             bodies[name] = otlp_batches(entries, size)
         elif name.startswith("loki-"):
             bodies[name] = loki_batches(entries, size)
+        elif name == "cli-import":
+            bodies[name] = [Batch(len(lines), b"", sum(len(x) + 1 for x in lines))]  # the file itself
         seconds[name] = round(time.time() - t0, 2)
         b = bodies[name]
         say("bodies %s: %d requests, %.1f MB as sent (%.1f MB before coding), built in %.1f s" % (
@@ -530,10 +534,41 @@ def logsvc_counts(port, meta):
         conn.close()
 
 
+def cli_import_run(args, svc, corpus_path, n):
+    """`logsvc import` of the corpus file into svc; the rate, as timed_run's."""
+    sampler = run.CpuSampler([svc.pid])
+    jiffies0, threads0 = run.stat_jiffies("/proc/%d/stat" % svc.pid), thread_cpu(svc.pid)
+    children0 = os.times()
+    t0 = time.time()
+    p = subprocess.run([args.logsvc, "import", "--url", "http://127.0.0.1:%d" % svc.port,
+                        "--concurrency", str(args.clients), corpus_path], capture_output=True)
+    s = time.time() - t0
+    cpu = sampler.end()
+    children = os.times()
+    client_s = (children.children_user + children.children_system
+                - children0.children_user - children0.children_system)
+    file_mb = os.path.getsize(corpus_path) / 1e6
+    if p.returncode != 0 or p.stdout.decode().split()[1:2] != [str(n)]:
+        raise RuntimeError("logsvc import: exit %d, %r %r" % (p.returncode, p.stdout, p.stderr[-500:]))
+    server_s = (run.stat_jiffies("/proc/%d/stat" % svc.pid) - jiffies0) / run.CLK_TCK
+    r = {"entries": n, "requests": (n + 999) // 1000, "seconds": round(s, 3), "per_s": round(n / s),
+         "mb_per_s": round(file_mb / s, 1), "wire_mb_per_s": round(file_mb / s, 1),
+         "server_cpu_s": round(server_s, 2), "server_us_per_entry": round(server_s * 1e6 / n, 2),
+         "server_cores": round(server_s / s, 2), "client_cores": round(client_s / s, 2),
+         "others_cores": round(max(0.0, cpu["other"] - client_s / s), 2), "idle_cores": cpu["idle"],
+         "server_threads_cpu_s": thread_delta(threads0, thread_cpu(svc.pid))}
+    say("cli-import: %s entries in %.2f s: %s entries/s; server %.2f cores, the CLI %.2f" % (
+        run.th(n), s, run.th(r["per_s"]), r["server_cores"], r["client_cores"]))
+    return r
+
+
 def logsvc_run(args, procs, rundir, name, batches, meta, errors, label):
     svc = run.Logsvc(procs, logsvc_settings(args), rundir, label)
     try:
-        r = timed_run(name, svc.port, svc.pid, batches, args.clients)
+        if name == "cli-import":
+            r = cli_import_run(args, svc, args.corpus_path, batches[0].n)
+        else:
+            r = timed_run(name, svc.port, svc.pid, batches, args.clients)
         settle(r, svc.pid, label, args.quiet_limit, run.stat_jiffies("/proc/%d/stat" % svc.pid))
         r["data_dir_bytes"] = run.dir_bytes(svc.data)
         sev, rare = logsvc_counts(svc.port, meta)
@@ -735,6 +770,7 @@ def machine(args, rundir):
 def benchmark(args, errors):
     t_start = time.time()
     corpus_path, meta = corpus.ensure_corpus(args.work, args.entries, args.seed, say)
+    args.corpus_path = corpus_path
     rundir = os.path.join(args.work, "ingest-%d" % os.getpid())
     shutil.rmtree(rundir, ignore_errors=True)
     os.makedirs(rundir)
@@ -845,6 +881,10 @@ def targets(r):
                         "%s / %s%s" % (run.th(svc), run.th(ch) if ch else "-",
                                        " (%.2fx)" % (svc / ch) if ch else ""),
                         ">= 1x", svc >= ch if ch else None))
+    imp, nd = rate("cli-import"), rate("ndjson-1000")
+    if imp and nd:
+        out.append(("logsvc import (CLI) / POST /logs NDJSON of 1,000", "%s / %s (%.2fx)" % (
+            run.th(imp), run.th(nd), imp / nd), ">= 0.8x", imp >= 0.8 * nd))
     return out
 
 

@@ -29,13 +29,14 @@ net::Headers ApiClient::AuthHeaders() const {
 }
 
 Result<net::HttpResponse> ApiClient::Call(std::string method, std::string target, std::string body,
-                                          std::string content_type) {
+                                          std::string content_type, net::Headers extra) {
   net::HttpRequest request;
   request.method = std::move(method);
   request.target = std::move(target);
   request.headers = AuthHeaders();
   request.headers.emplace_back("Accept", "application/json");
   if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
+  for (auto& h : extra) request.headers.push_back(std::move(h));
   request.body = std::move(body);
   return net::SendAndWait(client_, std::move(request));
 }

@@ -1,7 +1,7 @@
 // ApiClient: what the command-line client subcommands (send, search, export,
 // tail) share: the server's address and key, one blocking request at a time
 // over net::HttpClient, and how a failure becomes the one line and exit
-// status they print. Not thread-safe; one per command.
+// status they print. One per command.
 //
 // Exit statuses of every client command: 0 success, 1 the server refused or
 // could not be reached (an error line on stderr), 2 a usage error.
@@ -33,8 +33,9 @@ class ApiClient {
 
   // Sends and waits (up to a minute). A reply of any status is returned;
   // kUnavailable when there is none (the sentence says why).
+  // Thread-safe: several threads may call at once (each waits for its own).
   Result<net::HttpResponse> Call(std::string method, std::string target, std::string body = "",
-                                 std::string content_type = "");
+                                 std::string content_type = "", net::Headers extra = {});
 
   // The headers every request carries: the key, if any.
   net::Headers AuthHeaders() const;

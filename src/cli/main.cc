@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/import_command.h"
 #include "cli/keys_command.h"
 #include "cli/search_command.h"
 #include "cli/send_command.h"
@@ -13,7 +14,7 @@
 
 namespace {
 
-constexpr const char* kCommands = "serve, keys, send, search, export and tail";
+constexpr const char* kCommands = "serve, keys, send, search, export, import and tail";
 
 // Every usage error is one line on stderr and exit status 2, as with most Unix tools.
 int UsageError(const std::string& what) {
@@ -226,6 +227,17 @@ int main(int argc, char** argv) {
       "export", "Write every entry a search finds as NDJSON on stdout (GET /logs, all pages)");
   add_search(exporter);
   exporter->add_option("--order", search_opts.order, "desc (newest first, default) or asc");
+  logsvc::cli::ImportOptions import_opts;
+  CLI::App* importer = app.add_subcommand(
+      "import",
+      "Store files of entries (NDJSON, a JSON array, or plain text lines), batched, several "
+      "requests at once; run it again after an interruption to go on without duplicates");
+  add_client(importer);
+  importer->add_option("files", import_opts.files, "The files")->required();
+  importer->add_option("--severity", import_opts.severity,
+                       "Plain text: every line's severity (default: guessed from the line)");
+  importer->add_option("--concurrency", import_opts.concurrency, "Requests at once (default 4)")
+      ->check(CLI::Range(1, 64));
   logsvc::cli::TailOptions tail_opts;
   CLI::App* tail = app.add_subcommand(
       "tail", "Follow new entries as they are stored (GET /logs/tail); reconnects by itself");
@@ -266,5 +278,6 @@ int main(int argc, char** argv) {
   if (search->parsed()) return logsvc::cli::RunSearch(client, search_opts);
   if (exporter->parsed()) return logsvc::cli::RunExport(client, search_opts);
   if (tail->parsed()) return logsvc::cli::RunTail(client, tail_opts);
+  if (importer->parsed()) return logsvc::cli::RunImport(client, import_opts);
   return UsageError("no command given; the commands are " + std::string(kCommands));
 }

@@ -118,6 +118,60 @@ class ClientTest(LogsvcTestCase):
         self.assertEqual(code, 0, err)
         self.assertEqual(json.loads(out)["message"], "hello")
 
+    def count(self):
+        code, out, err = self.cli("export")
+        self.assertEqual(code, 0, err)
+        return [json.loads(line) for line in out.splitlines()]
+
+    def test_import_text_ndjson_and_json_arrays_and_again_without_duplicates(self):
+        d = self.make_data_dir() + "-files"
+        os.makedirs(d)
+        text = os.path.join(d, "app.log")
+        with open(text, "w") as f:
+            for i in range(2345):
+                f.write(("2026-12-02 ERROR payment %d failed\n" if i % 10 == 0 else
+                         "2026-12-02 WARN slow %d\n" if i % 10 == 1 else
+                         "2026-12-02 request %d (errors=0, terror) ok\n") % i)
+        nd = os.path.join(d, "entries.ndjson")
+        with open(nd, "w") as f:
+            for i in range(1500):
+                f.write(json.dumps({"severity": "info", "message": "nd %d" % i,
+                                    "attributes": {"n": str(i)}}) + "\n")
+        arr = os.path.join(d, "entries.json")
+        with open(arr, "w") as f:
+            json.dump([{"severity": "error", "message": "arr %d" % i} for i in range(700)], f)
+        code, out, err = self.cli("import", text, nd, arr, "--concurrency", "3")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, "imported 4545 entries (0 already there)\n")
+        entries = self.count()
+        self.assertEqual(len(entries), 4545)
+        by = {}
+        for e in entries:
+            by.setdefault(e["message"].split(" ")[0] if not e["message"].startswith("2026")
+                          else e["message"].split(" ")[1], set()).add(e["severity"])
+        # Guessed from the words of each line: "errors=0" and "terror" are not ERROR.
+        self.assertEqual(by["ERROR"], {"error"})
+        self.assertEqual(by["WARN"], {"warning"})
+        self.assertEqual(by["request"], {"info"})
+        self.assertEqual(by["nd"], {"info"})
+        self.assertEqual(by["arr"], {"error"})
+        self.assertEqual(sum(1 for e in entries if e.get("attributes")), 1500)
+        # Again (as after an interruption): every batch is replayed, nothing stored twice.
+        code, out, err = self.cli("import", text, nd, arr)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, "imported 4545 entries (4545 already there)\n")
+        self.assertEqual(len(self.count()), 4545)
+        # A refused batch: exit 1, saying what is stored and how to go on.
+        bad = os.path.join(d, "bad.ndjson")
+        with open(bad, "w") as f:
+            f.write('{"severity":"info","message":"fine"}\n{"severity":"loud","message":"x"}\n')
+        code, out, err = self.cli("import", bad)
+        self.assertEqual(code, 1)
+        self.assertOneErrorLine(err, "severity")
+        self.assertIn("run the same import again", err)
+        code, _, err = self.cli("import", os.path.join(d, "missing.log"))
+        self.assertEqual(code, 2, err)
+
     def test_tail_follows_and_reconnects_with_the_last_event_id(self):
         port = free_port()
         server = self.start_server(port=port)
