@@ -189,16 +189,19 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
   const bool progress = isatty(STDERR_FILENO);
   std::atomic<bool> done{false};
   const auto start = std::chrono::steady_clock::now();
+  auto report = [&] {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const size_t n = stored + replayed, bytes = sent_bytes;
+    const double rate = n / std::max(secs, 0.001);
+    const double eta = bytes > 0 ? secs * (static_cast<double>(total_bytes) / bytes - 1) : 0;
+    std::fprintf(stderr, "\rimported %zu entries, %.0f/s, %3.0f%%, ETA %.0f s   ", n, rate,
+                 total_bytes ? 100.0 * bytes / total_bytes : 100.0, eta);
+  };
   std::thread reporter([&] {
     while (progress && !done) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const size_t n = stored + replayed, bytes = sent_bytes;
-      const double rate = n / std::max(secs, 0.001);
-      const double eta = bytes > 0 ? secs * (static_cast<double>(total_bytes) / bytes - 1) : 0;
-      std::fprintf(stderr, "\rimported %zu entries, %.0f/s, %3.0f%%, ETA %.0f s   ", n, rate,
-                   total_bytes ? 100.0 * bytes / total_bytes : 100.0, eta);
+      if (!done) report();
     }
   });
 
@@ -279,7 +282,10 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
   for (auto& t : senders) t.join();
   done = true;
   reporter.join();
-  if (progress) std::fputc('\n', stderr);
+  if (progress) {  // the last state, however short the import was
+    report();
+    std::fputc('\n', stderr);
+  }
   if (queue.failed()) {
     return ServerError(queue.error() + "; " + std::to_string(stored + replayed) +
                        " entries are stored: run the same import again to go on");

@@ -2,16 +2,22 @@
 `tail` against the real server, as a user runs them (a subprocess, output
 piped), including the exit statuses and error lines."""
 
+import base64
+import http.server
 import json
 import os
+import pty
+import queue
 import subprocess
 import threading
 import time
 import unittest
-import queue
+import urllib.parse
 
-from harness import LogsvcTestCase, child_env, free_port, logsvc_bin, now_ms
+from harness import LogsvcTestCase, child_env, free_port, logsvc_bin
+from search_backends import new_table
 from test_auth import KeysFile
+from test_lambda import BuildLauncher, Function, LambdaCases, url_event
 
 
 class ClientTest(LogsvcTestCase):
@@ -218,6 +224,143 @@ class ClientTest(LogsvcTestCase):
                               timeout=30)
         self.assertEqual(code.returncode, 1)
         self.assertIn("loud", code.stderr.decode())
+
+
+class FunctionUrlFront:
+    """An HTTP server on 127.0.0.1 that hands each request to a Lambda function
+    as a Function URL event and answers with what it returns, as AWS's Function
+    URLs do: POST to the ingest function, GET to read_recent."""
+
+    def __init__(self, ingest, read):
+        front = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def handle_one(self):
+                parts = urllib.parse.urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8") if length else None
+                fn = ingest if self.command == "POST" else read
+                event = url_event(self.command, parts.path, body,
+                                  headers={k: v for k, v in self.headers.items()},
+                                  query=parts.query)
+                doc = fn.invoke(event).response
+                out = doc.get("body", "").encode("utf-8")
+                if doc.get("isBase64Encoded"):
+                    out = base64.b64decode(out)
+                self.send_response(doc["statusCode"])
+                for k, v in doc.get("headers", {}).items():
+                    if k.lower() not in ("content-length", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = handle_one
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        front.ingest, front.read = ingest, read
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ClientOnLambdaTest(LogsvcTestCase):
+    """send and search against the Lambda functions (bootstrap from the build,
+    under the local Runtime API, on a dynalite table), through Function URLs."""
+
+    lambda_env = LambdaCases.lambda_env  # what test_lambda.Function needs of its test
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.launcher = BuildLauncher()
+
+    def test_send_and_search_through_function_urls(self):
+        engine, table = new_table()
+        front = FunctionUrlFront(Function(self, "ingest", table, engine.endpoint),
+                                 Function(self, "read_recent", table, engine.endpoint))
+        self.addCleanup(front.close)
+        env = child_env({"LOGSVC_URL": front.url})
+
+        def cli(*args, stdin=None):
+            r = subprocess.run([logsvc_bin()] + list(args), input=stdin, capture_output=True,
+                               env=env, timeout=120)
+            return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+        code, out, err = cli("send", "--severity", "error", "checkout failed for order 7")
+        self.assertEqual(code, 0, err)
+        one = out.strip()
+        code, out, err = cli("send", stdin="".join("line %d\n" % i for i in range(1200)).encode())
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, "stored 1200 entries\n")
+        code, out, err = cli("search", "checkout", "--output", "ndjson")
+        self.assertEqual(code, 0, err)
+        self.assertEqual([json.loads(l)["logId"] for l in out.splitlines()], [one])
+        code, out, err = cli("search", "--all", "--limit", "500", "--output", "ndjson")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(len({json.loads(l)["logId"] for l in out.splitlines()}), 1201)
+
+
+class TerminalTest(LogsvcTestCase):
+    """What a person sees in a terminal (a pty): colours in the table, and the
+    import's progress line; none of it when piped (the tests above)."""
+
+    def setUp(self):
+        self.server = self.start_server()
+        self.url = "http://127.0.0.1:%d" % self.server.port
+
+    def in_pty(self, *args):
+        """Runs a client command with stdout and stderr on a pty; all it wrote."""
+        main, sub = pty.openpty()
+        p = subprocess.Popen([logsvc_bin()] + list(args), stdin=subprocess.DEVNULL, stdout=sub,
+                             stderr=sub, env=child_env({"LOGSVC_URL": self.url, "TERM": "xterm"}))
+        os.close(sub)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the pty's other side closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(main)
+        self.assertEqual(p.wait(30), 0, out)
+        return out.decode("utf-8", "replace")
+
+    def test_table_colours_and_progress_on_a_terminal(self):
+        self.assertEqual(self.server.request("POST", "/logs", [
+            {"severity": "error", "message": "red alert"},
+            {"severity": "warning", "message": "yellow flag"},
+            {"severity": "info", "message": "green light"}]).status, 201)
+        out = self.in_pty("search")
+        self.assertIn("\x1b[31merror\x1b[0m", out)
+        self.assertIn("\x1b[33mwarning\x1b[0m", out)
+        self.assertIn("\x1b[32minfo\x1b[0m", out)
+        self.assertRegex(out, r"\d\d:\d\d:\d\d\.\d{3}  \x1b\[31merror")
+        # NO_COLOR turns them off, on a terminal too.
+        main, sub = pty.openpty()
+        r = subprocess.run([logsvc_bin(), "search"], stdout=sub, stderr=sub,
+                           env=child_env({"LOGSVC_URL": self.url, "NO_COLOR": "1"}), timeout=30)
+        os.close(sub)
+        plain = os.read(main, 65536).decode()
+        os.close(main)
+        self.assertEqual(r.returncode, 0)
+        self.assertNotIn("\x1b[", plain)
+        self.assertIn("red alert", plain)
+        # import: a progress line that rewrites itself, then the result.
+        path = os.path.join(self.make_data_dir() + "-f.log")
+        with open(path, "w") as f:
+            f.write("".join("event %d\n" % i for i in range(30000)))
+        out = self.in_pty("import", path)
+        self.assertRegex(out, r"\rimported \d+ entries, \d+/s, +\d+%, ETA \d+ s")
+        self.assertIn("imported 30000 entries (0 already there)", out)
 
 
 if __name__ == "__main__":
