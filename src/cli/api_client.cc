@@ -2,9 +2,13 @@
 
 #include <simdjson.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 
 #include "aws/uri_encode.h"
+#include "core/uuid.h"
 
 namespace logsvc::cli {
 
@@ -50,6 +54,38 @@ std::string ReplyError(const net::HttpResponse& r) {
   }
   return "the server answered HTTP " + std::to_string(r.status);
 }
+
+std::string PostEntries(ApiClient& api, std::string body, std::string_view content_type,
+                        std::string_view key, bool* replayed, std::string* reply) {
+  constexpr int kAttempts = 10;
+  for (int attempt = 1;; ++attempt) {
+    auto r = api.Call("POST", "/logs", body, std::string(content_type),
+                      {{"Idempotency-Key", std::string(key)}});
+    if (!r.ok()) {
+      if (attempt < kAttempts) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
+      return r.status().message();
+    }
+    const int status = r.value().status;
+    if (status == 201) {
+      *replayed = r.value().Header("Idempotent-Replayed") == "true";
+      if (reply) *reply = std::move(r.value().body);
+      return "";
+    }
+    if ((status == 429 || status == 503 || status == 409) && attempt < kAttempts) {
+      int wait = 1;
+      const std::string_view after = r.value().Header("Retry-After");
+      if (!after.empty()) wait = std::max(1, std::atoi(std::string(after).c_str()));
+      std::this_thread::sleep_for(std::chrono::seconds(std::min(wait, 30)));
+      continue;
+    }
+    return ReplyError(r.value());
+  }
+}
+
+std::string RandomIdempotencyKey() { return uuid::Format(uuid::NewV4()); }
 
 int ServerError(std::string_view what) {
   std::fprintf(stderr, "logsvc: error: %.*s\n", static_cast<int>(what.size()), what.data());

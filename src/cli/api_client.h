@@ -51,6 +51,18 @@ class ApiClient {
 // The sentence of a non-2xx reply: its JSON "error", else its status.
 std::string ReplyError(const net::HttpResponse& r);
 
+// POSTs entries to /logs (a JSON array or NDJSON body) with this
+// Idempotency-Key until they are stored, or were before (*replayed), retrying
+// what the server cannot take now (unreachable, 429 and 503 after their
+// Retry-After, 409 for a write of the key still in progress) up to 10 times:
+// the key makes a repeat safe. "" on success; else why not.
+// `reply`, when given, gets the 201's body.
+std::string PostEntries(ApiClient& api, std::string body, std::string_view content_type,
+                        std::string_view key, bool* replayed, std::string* reply = nullptr);
+
+// A random Idempotency-Key (a UUID v4), for a write that has no natural one.
+std::string RandomIdempotencyKey();
+
 // Prints "logsvc: error: <what>" on stderr and returns kExitServer.
 int ServerError(std::string_view what);
 

@@ -27,6 +27,25 @@ const char* SeverityColour(std::string_view s) {
   return "\x1b[32m";                                    // info: green
 }
 
+// `s` with its control characters shown, not obeyed: a message with a line
+// break stays one row, and one with terminal escapes (anyone may post
+// entries) cannot move the cursor or change colours.
+void AppendVisible(std::string* out, std::string_view s) {
+  for (unsigned char c : s) {
+    if (c == '\n') {
+      out->append("\\n");
+    } else if (c == '\t') {
+      out->push_back(' ');
+    } else if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+      out->append(hex);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+}
+
 }  // namespace
 
 // One table row: local time, severity (padded), message, attributes.
@@ -42,14 +61,16 @@ void PrintRow(simdjson::dom::element e, bool colour) {
   if (colour) row += "\x1b[0m";
   row.append(severity.size() < 7 ? 7 - severity.size() : 0, ' ');
   row += "  ";
-  row += message;
+  AppendVisible(&row, message);
   simdjson::dom::object attributes;
   if (!e["attributes"].get(attributes)) {
     for (auto [key, value] : attributes) {
       std::string_view v;
       if (value.get(v)) continue;
       row += colour ? "  \x1b[2m" : "  ";
-      row.append(key).append("=").append(v);
+      AppendVisible(&row, key);
+      row += '=';
+      AppendVisible(&row, v);
       if (colour) row += "\x1b[0m";
     }
   }

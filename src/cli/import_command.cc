@@ -28,10 +28,12 @@ struct Batch {
   std::string body;  // NDJSON
   size_t entries = 0;
   std::string key;       // Idempotency-Key
+  std::string where;     // "FILE, lines A to B", for an error
   size_t end_bytes = 0;  // of all the files, read up to the end of this batch (progress)
 };
 
-// The severity of a plain-text line: the first severity word in it.
+// The severity of a plain-text line: error if it has an error word, else
+// warning if it has a warning word, else info.
 std::string_view GuessSeverity(std::string_view line) {
   auto alnum = [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -116,37 +118,6 @@ class Queue {
   std::string error_;
 };
 
-// Sends one batch until it is stored (or was before), retrying what the
-// server cannot take now. "" on success; else why not.
-std::string SendBatch(ApiClient& api, const Batch& b, bool* replayed) {
-  for (int attempt = 1;; ++attempt) {
-    auto r =
-        api.Call("POST", "/logs", b.body, "application/x-ndjson", {{"Idempotency-Key", b.key}});
-    if (!r.ok()) {
-      if (attempt < kAttempts) {
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-        continue;
-      }
-      return r.status().message();
-    }
-    const int status = r.value().status;
-    if (status == 201) {
-      *replayed = r.value().Header("Idempotent-Replayed") == "true";
-      return "";
-    }
-    // Over a rate limit, the store busy, or this batch still in progress
-    // from an earlier run: wait and send it again (the key makes it safe).
-    if ((status == 429 || status == 503 || status == 409) && attempt < kAttempts) {
-      int wait = 1;
-      const std::string_view after = r.value().Header("Retry-After");
-      if (!after.empty()) wait = std::max(1, std::atoi(std::string(after).c_str()));
-      std::this_thread::sleep_for(std::chrono::seconds(std::min(wait, 30)));
-      continue;
-    }
-    return ReplyError(r.value());
-  }
-}
-
 }  // namespace
 
 int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
@@ -179,9 +150,14 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
       Batch b;
       while (queue.Pop(&b)) {
         bool again = false;
-        if (std::string why = SendBatch(api, b, &again); !why.empty()) return queue.Fail(why);
+        if (std::string why = PostEntries(api, b.body, "application/x-ndjson", b.key, &again);
+            !why.empty()) {
+          return queue.Fail(b.where + ": " + why);
+        }
         (again ? replayed : stored) += b.entries;
-        sent_bytes = std::max(sent_bytes.load(), b.end_bytes);
+        for (size_t seen = sent_bytes.load();
+             seen < b.end_bytes && !sent_bytes.compare_exchange_weak(seen, b.end_bytes);) {
+        }
       }
     });
   }
@@ -217,8 +193,15 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
     const std::string name = std::filesystem::path(path).filename();
     Batch batch;
     size_t index = 0;
+    // Where the batch's entries are: lines of a text or NDJSON file, or
+    // entries of an array (1-based).
+    size_t item = 0, first_item = 1;
+    const char* unit = "lines";
     auto flush = [&](size_t end_in_file) {
       if (batch.entries == 0) return true;
+      batch.where =
+          path + ", " + unit + " " + std::to_string(first_item) + " to " + std::to_string(item);
+      first_item = item + 1;
       batch.key = ascii::LowerHex(std::string_view(
           reinterpret_cast<const char*>(
               crypto::Sha256OfParts({"logsvc import", name, std::to_string(index++), batch.body})
@@ -230,6 +213,12 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
       return ok;
     };
     auto add = [&](std::string_view line, size_t end_in_file) {
+      // A batch stays under kBatchBytes: one that would pass it goes first.
+      if (batch.entries > 0 && batch.body.size() + line.size() + 1 > kBatchBytes) {
+        --item;
+        if (!flush(end_in_file)) return false;
+        ++item;
+      }
       if (batch.body.empty()) batch.body.reserve(kBatchBytes + 64 * 1024);
       batch.body.append(line);
       batch.body.push_back('\n');
@@ -249,7 +238,9 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
         read_error = path + " begins with '[' but is not a JSON array";
         break;
       }
+      unit = "entries";
       for (simdjson::dom::element e : entries) {
+        ++item;
         if (!(ok = add(simdjson::minify(e), 0))) break;  // progress: by file
       }
     } else {  // NDJSON lines, or plain text lines
@@ -260,6 +251,7 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
         if (nl == std::string::npos) nl = all.size();
         std::string_view line(all.data() + pos, nl - pos);
         pos = nl + 1;
+        ++item;  // counted blank or not: the file's line numbers
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
         if (kind == '{') {
@@ -286,9 +278,13 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
     report();
     std::fputc('\n', stderr);
   }
+  if (!read_error.empty()) {
+    return ServerError(read_error + " (" + std::to_string(stored + replayed) +
+                       " entries of the files before it are stored)");
+  }
   if (queue.failed()) {
     return ServerError(queue.error() + "; " + std::to_string(stored + replayed) +
-                       " entries are stored: run the same import again to go on");
+                       " entries are stored: fix that and run the same import again to go on");
   }
   std::printf("imported %zu entries (%zu already there)\n", stored.load() + replayed.load(),
               replayed.load());

@@ -6,9 +6,13 @@
 // or CRITICAL: error; WARN or WARNING: warning; else info).
 //
 // Resumable: each batch carries an Idempotency-Key made from the batch itself
-// (its bytes and its place in the file), so running the same import again
-// after an interruption stores what was missing and replays, without
-// storing twice, what was already there (within the server's 24 hours).
+// (the file's name, the batch's place in it and its bytes), so running the
+// same import again after an interruption stores what was missing and
+// replays, without storing twice, what was already there (within the
+// server's 24 hours). Not across a file that grew meanwhile (its last batch
+// changes: up to 1,000 entries again) or was renamed (all again).
+// Plain text lines get the server's time of arrival as their timestamp:
+// with several requests at once, batches may interleave.
 // A progress line (entries, entries/s, ETA by bytes) on stderr when it is a
 // terminal; at the end one line: imported N entries (M already there).
 #ifndef LOGSVC_CLI_IMPORT_COMMAND_H_

@@ -77,6 +77,8 @@ int RunSearch(const ClientOptions& client_options, const SearchOptions& o) {
         first = false;
       });
   if (output == "json") std::fputs(first ? "]\n" : "\n]\n", stdout);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    return ServerError("cannot write the output");
   return rc;
 }
 
@@ -92,7 +94,8 @@ int RunExport(const ClientOptions& client_options, const SearchOptions& o) {
     if (progress && ++n % 1000 == 0) std::fprintf(stderr, "\rexported %zu entries", n);
   });
   if (progress) std::fprintf(stderr, "\rexported %zu entries\n", n);
-  if (std::fflush(stdout) != 0) return ServerError("cannot write the output");
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    return ServerError("cannot write the output");
   return rc;
 }
 

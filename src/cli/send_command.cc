@@ -50,13 +50,18 @@ int RunSend(const ClientOptions& client_options, const SendOptions& o) {
   if (o.message_given) {
     std::string body;
     AppendEntry(&body, o, o.message);
-    auto r = api.Call("POST", "/logs", std::move(body), "application/json");
-    if (!r.ok()) return ServerError(r.status().message());
-    if (r.value().status != 201) return ServerError(ReplyError(r.value()));
-    // The reply's logId: the last "logId":"..." of the body.
-    const std::string& b = r.value().body;
-    const size_t at = b.find("\"logId\":\"");
-    std::printf("%s\n", at == std::string::npos ? "stored" : b.substr(at + 9, 36).c_str());
+    // A key of its own: a request sent again (a dropped connection, a 503)
+    // never stores the entry twice.
+    std::string reply;
+    bool replayed = false;
+    if (std::string why = PostEntries(api, std::move(body), "application/json",
+                                      RandomIdempotencyKey(), &replayed, &reply);
+        !why.empty()) {
+      return ServerError(why);
+    }
+    // The reply's logId.
+    const size_t at = reply.find("\"logId\":\"");
+    std::printf("%s\n", at == std::string::npos ? "stored" : reply.substr(at + 9, 36).c_str());
     return kExitOk;
   }
   // Lines of stdin, batched: one POST of up to kBatchEntries (or kBatchBytes).
@@ -66,13 +71,14 @@ int RunSend(const ClientOptions& client_options, const SendOptions& o) {
   auto flush = [&]() -> int {
     if (in_batch == 0) return kExitOk;
     body.push_back(']');
-    auto r = api.Call("POST", "/logs", std::move(body), "application/json");
+    bool replayed = false;
+    const std::string why =
+        PostEntries(api, std::move(body), "application/json", RandomIdempotencyKey(), &replayed);
     body.clear();
-    if (!r.ok()) return ServerError(r.status().message());
-    if (r.value().status != 201) {
-      return ServerError(ReplyError(r.value()) + "; the " + std::to_string(in_batch) +
-                         " lines before line " + std::to_string(line_number + 1) +
-                         " were not stored, " + std::to_string(stored) + " before them were");
+    if (!why.empty()) {
+      return ServerError(why + "; the " + std::to_string(in_batch) + " lines up to line " +
+                         std::to_string(line_number) + " were not stored, the " +
+                         std::to_string(stored) + " before them were");
     }
     stored += in_batch;
     in_batch = 0;
