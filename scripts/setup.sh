@@ -2,7 +2,7 @@
 # Installs the Debian packages logsvc needs, only those missing.
 #   scripts/setup.sh build   what `logsvc` needs to build
 #   scripts/setup.sh test    + what the tests need (GoogleTest, clang for libFuzzer, python3, curl,
-#                            Node.js), and the npm test tools of tests/node/package-lock.json
+#                            Node.js, Chromium for the web viewer's tests), and the npm test tools of tests/node/package-lock.json
 #                            (dynalite, the AWS SDK for JavaScript, an HCL2 parser, the AWS
 #                            provider's schema) into tests/node/node_modules, never globally
 #   scripts/setup.sh bench   + what the benchmark needs (wrk, nginx, boto3 for the cold start)
@@ -16,7 +16,7 @@ level=${1:-build}
 packages=(g++ cmake make librocksdb-dev libsimdjson-dev libboost1.81-dev libcli11-dev libssl-dev libroaring-dev libjemalloc-dev zlib1g-dev libzstd-dev libsnappy-dev pkg-config libprotobuf-dev protobuf-compiler prometheus-cpp-dev)
 case "$level" in
   build) ;;
-  test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 python3-prometheus-client curl zip unzip zstd) ;;
+  test) packages+=(libgtest-dev clang libclang-rt-14-dev python3 python3-prometheus-client curl zip unzip zstd chromium) ;;
   bench) packages+=(wrk nginx curl python3 python3-boto3) ;;
   search-bench) packages+=(wrk nginx curl python3 python3-boto3 clickhouse-server clickhouse-client) ;;
   package) packages+=(zip binutils) ;;

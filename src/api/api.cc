@@ -9,6 +9,7 @@
 #include "api/ingest_format.h"
 #include "api/responses.h"
 #include "api/tail_stream.h"
+#include "api/web_assets.h"
 #include "core/datetime.h"
 #include "core/ingest_batch.h"
 #include "core/ingest_request.h"
@@ -121,6 +122,7 @@ enum class PathKind {
   kEsBulk,    // /_bulk and /{index}/_bulk
   kEsProbe,   // / and /_*: what Elasticsearch shippers ask before sending
   kMetrics,   // /metrics
+  kWeb,       // the viewer: / from a browser, /ui/*
 };
 
 constexpr std::string_view kBulkSuffix = "/_bulk";
@@ -131,6 +133,7 @@ PathKind PathKindOf(std::string_view path) {
   if (path == "/logs/tail") return PathKind::kTail;
   if (path == "/healthz") return PathKind::kHealth;
   if (path == "/metrics") return PathKind::kMetrics;
+  if (path.starts_with("/ui/")) return PathKind::kWeb;
   // Before /logs/{logId}: an index may be named "logs" (/logs/_bulk).
   if (path == kBulkSuffix ||
       (path.ends_with(kBulkSuffix) && path.find('/', 1) == path.size() - kBulkSuffix.size())) {
@@ -163,7 +166,8 @@ enum class Handler {
   kLoki,
   kEsBulk,
   kEsProbe,
-  kMetrics
+  kMetrics,
+  kWeb
 };
 
 struct RouteEntry {
@@ -192,7 +196,28 @@ constexpr RouteEntry kRoutes[] = {
     {PathKind::kEsProbe, "GET", kIngestRoutes, Handler::kEsProbe, "GET / (Elasticsearch)",
      kScopeIngest},
     {PathKind::kMetrics, "GET", kMetricsRoutes, Handler::kMetrics, "GET /metrics", kScopeAdmin},
+    // Open: the page asks for a key when the API answers 401.
+    {PathKind::kWeb, "GET", kWebRoutes, Handler::kWeb, "GET / (the web viewer)", kScopeNone},
 };
+
+// What the viewer's files are served with: nothing from elsewhere may run,
+// load or frame them (the page talks only to this origin's API).
+constexpr std::string_view kViewerPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+Response ViewerAsset(std::string_view path) {
+  const WebAsset* asset = FindWebAsset(path);
+  if (asset == nullptr) return ErrorResponse(404, "No such file of the web viewer.");
+  Response r;
+  r.headers.push_back({"Content-Type", std::string(asset->content_type)});
+  r.headers.push_back({"Content-Security-Policy", std::string(kViewerPolicy)});
+  r.headers.push_back({"X-Content-Type-Options", "nosniff"});
+  r.headers.push_back({"Referrer-Policy", "no-referrer"});
+  r.headers.push_back({"Cache-Control", "no-cache"});
+  r.body = std::string(asset->body);
+  return r;
+}
 
 // The format label of an ingest route's metrics.
 std::string_view FormatOf(Handler handler) {
@@ -214,9 +239,15 @@ std::string_view FormatOf(Handler handler) {
 
 void Api::Route(const Request& req, std::string_view cors, Done done) {
   const std::string_view path = req.path();
-  const PathKind kind = PathKindOf(path);
+  PathKind kind = PathKindOf(path);
   // HEAD is GET without the body; the transport leaves the body out.
   const std::string_view m = req.method == "HEAD" ? std::string_view("GET") : req.method;
+  // "/" is the viewer for a browser, and Elasticsearch's probe for shippers
+  // (which ask for JSON).
+  if (path == "/" && Serves(kWebRoutes) &&
+      req.headers.Get("Accept").value_or("").find("text/html") != std::string_view::npos) {
+    kind = PathKind::kWeb;
+  }
   bool served = false;
   for (const RouteEntry& route : kRoutes) {
     if (route.path != kind || !Serves(route.group)) continue;
@@ -257,6 +288,8 @@ void Api::Route(const Request& req, std::string_view cors, Done done) {
       case Handler::kEsProbe:
         if (auto probe = EsProbe(m, path)) return done(WithCors(std::move(*probe), cors));
         return done(WithCors(ErrorResponse(404, NoSuchRoute()), cors));
+      case Handler::kWeb:
+        return done(WithCors(ViewerAsset(path), cors));
       case Handler::kMetrics: {
         Response r;
         r.body = options_.metrics->Render();

@@ -15,6 +15,7 @@
 //   POST    /loki/api/v1/push  Loki push                204 | 400 | 415 | 503
 //   POST    /_bulk, /{index}/_bulk  Elasticsearch bulk  200 | 400 | 503
 //   GET     /, /_...       Elasticsearch probes        200 | 404
+//   GET     / (Accept: text/html), /ui/*  the web viewer 200 | 404
 //   OPTIONS any route      CORS preflight              204
 // One route table (api.cc) says which method of which path runs what; both
 // transports use it, each serving the groups of routes ApiOptions names. HEAD
@@ -117,7 +118,8 @@ enum RouteGroup : unsigned {
   kHealthRoutes = 4,   // GET /healthz
   kMetricsRoutes = 8,  // GET /metrics (with ApiOptions::metrics)
   kTailRoutes = 16,    // GET /logs/tail: needs a transport that streams
-  kAllRoutes = 31,
+  kWebRoutes = 32,     // the web viewer: GET / from a browser, GET /ui/* (web_assets.h)
+  kAllRoutes = 63,
 };
 
 struct ApiOptions {

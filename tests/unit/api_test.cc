@@ -390,6 +390,26 @@ TEST_F(ApiTest, TailIsAStreamWithinItsClientBound) {
   EXPECT_TRUE(ErrorOf(none).starts_with("No such route.")) << ErrorOf(none);
 }
 
+// GET / is the viewer for a browser and Elasticsearch's probe for its
+// shippers; /ui/* the viewer's files, with a policy that allows nothing else.
+TEST_F(ApiTest, TheViewerForBrowsersAndTheProbeForShippers) {
+  Response page = Call("GET", "/", "", {{"Accept", "text/html,application/xhtml+xml"}});
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(HeaderOf(page, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_TRUE(HeaderOf(page, "Content-Security-Policy")->starts_with("default-src 'none';"));
+  EXPECT_NE(page.body.find("<script type=\"module\" src=\"/ui/app.js\">"), std::string::npos);
+  Response probe = Call("GET", "/", "", {{"Accept", "application/json"}});
+  EXPECT_EQ(probe.status, 200);
+  EXPECT_NE(probe.body.find("\"cluster_name\""), std::string::npos);
+  Response js = Call("GET", "/ui/app.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(HeaderOf(js, "Content-Type"), "text/javascript; charset=utf-8");
+  ExpectStatus(Call("GET", "/ui/nope.js"), 404);
+  // The Lambda functions do not serve it.
+  Open(nullptr, {.access = {}, .routes = kReadRoutes});
+  ExpectStatus(Call("GET", "/ui/app.js"), 404);
+}
+
 TEST_F(ApiTest, EachRouteGroupServesItsRoutesOnlyFromTheOneTable) {
   // What logsvc serve answers: every route.
   EXPECT_EQ(HeaderOf(Call("PUT", "/logs"), "Allow"), "GET, HEAD, POST, OPTIONS");
@@ -397,7 +417,8 @@ TEST_F(ApiTest, EachRouteGroupServesItsRoutesOnlyFromTheOneTable) {
   EXPECT_EQ(ErrorOf(Call("GET", "/nope")),
             "No such route. The API is POST /logs, GET /logs, GET /logs/stats, GET /logs/tail, "
             "GET /logs/{logId}, GET /healthz, POST /v1/logs (OTLP), POST /loki/api/v1/push "
-            "(Loki), POST /_bulk (Elasticsearch) and GET / (Elasticsearch).");
+            "(Loki), POST /_bulk (Elasticsearch), GET / (Elasticsearch) and GET / (the web "
+            "viewer).");
   Response created = Call("POST", "/logs", R"({"severity":"info","message":"m"})");
   ExpectStatus(created, 201);
   EXPECT_TRUE(HeaderOf(created, "Location").has_value());
