@@ -22,7 +22,6 @@ namespace {
 
 constexpr size_t kBatchEntries = 1000;
 constexpr size_t kBatchBytes = 512 * 1024;  // under the server's default 1 MiB body
-constexpr int kAttempts = 10;               // of a batch the server cannot take now
 
 struct Batch {
   std::string body;  // NDJSON
