@@ -45,6 +45,13 @@ Result<net::HttpResponse> ApiClient::Call(std::string method, std::string target
   return net::SendAndWait(client_, std::move(request));
 }
 
+std::unique_ptr<ApiClient> OpenClient(const ClientOptions& options) {
+  auto client = ApiClient::Open(options);
+  if (client.ok()) return std::move(client).value();
+  std::fprintf(stderr, "logsvc: error: %s\n", client.status().message().c_str());
+  return nullptr;
+}
+
 std::string ReplyError(const net::HttpResponse& r) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;

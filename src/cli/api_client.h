@@ -48,6 +48,10 @@ class ApiClient {
   std::string key_;
 };
 
+// ApiClient::Open for a command: null (the error line already on stderr,
+// the caller exits kExitUsage) when --url is not usable.
+std::unique_ptr<ApiClient> OpenClient(const ClientOptions& options);
+
 // The sentence of a non-2xx reply: its JSON "error", else its status.
 std::string ReplyError(const net::HttpResponse& r);
 

@@ -135,12 +135,9 @@ int RunImport(const ClientOptions& client_options, const ImportOptions& o) {
     }
     total_bytes += size;
   }
-  auto client = ApiClient::Open(client_options);
-  if (!client.ok()) {
-    std::fprintf(stderr, "logsvc: error: %s\n", client.status().message().c_str());
-    return kExitUsage;
-  }
-  ApiClient& api = *client.value();
+  auto client = OpenClient(client_options);
+  if (!client) return kExitUsage;
+  ApiClient& api = *client;
   Queue queue(static_cast<size_t>(o.concurrency) * 2);
   std::atomic<size_t> stored{0}, replayed{0}, sent_bytes{0};
   std::vector<std::thread> senders;

@@ -47,12 +47,6 @@ int Walk(ApiClient& api, const SearchOptions& o, int limit, bool all,
   }
 }
 
-Result<std::unique_ptr<ApiClient>> OpenOrSay(const ClientOptions& c) {
-  auto client = ApiClient::Open(c);
-  if (!client.ok()) std::fprintf(stderr, "logsvc: error: %s\n", client.status().message().c_str());
-  return client;
-}
-
 }  // namespace
 
 int RunSearch(const ClientOptions& client_options, const SearchOptions& o) {
@@ -62,13 +56,13 @@ int RunSearch(const ClientOptions& client_options, const SearchOptions& o) {
                  output.c_str());
     return kExitUsage;
   }
-  auto client = OpenOrSay(client_options);
-  if (!client.ok()) return kExitUsage;
+  auto client = OpenClient(client_options);
+  if (!client) return kExitUsage;
   const bool colour = output == "table" && UseColour();
   bool first = true;
   if (output == "json") std::fputs("[", stdout);
   const int rc =
-      Walk(*client.value(), o, o.limit > 0 ? o.limit : 100, o.all, [&](simdjson::dom::element e) {
+      Walk(*client, o, o.limit > 0 ? o.limit : 100, o.all, [&](simdjson::dom::element e) {
         if (output == "table") return PrintRow(e, colour);
         const std::string json = simdjson::minify(e);
         if (output == "json") std::fputs(first ? "\n" : ",\n", stdout);
@@ -83,11 +77,11 @@ int RunSearch(const ClientOptions& client_options, const SearchOptions& o) {
 }
 
 int RunExport(const ClientOptions& client_options, const SearchOptions& o) {
-  auto client = OpenOrSay(client_options);
-  if (!client.ok()) return kExitUsage;
+  auto client = OpenClient(client_options);
+  if (!client) return kExitUsage;
   const bool progress = isatty(STDERR_FILENO);
   size_t n = 0;
-  const int rc = Walk(*client.value(), o, 1000, true, [&](simdjson::dom::element e) {
+  const int rc = Walk(*client, o, 1000, true, [&](simdjson::dom::element e) {
     const std::string json = simdjson::minify(e);
     std::fwrite(json.data(), 1, json.size(), stdout);
     std::fputc('\n', stdout);

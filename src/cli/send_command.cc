@@ -41,12 +41,9 @@ int RunSend(const ClientOptions& client_options, const SendOptions& o) {
       return kExitUsage;
     }
   }
-  auto client = ApiClient::Open(client_options);
-  if (!client.ok()) {
-    std::fprintf(stderr, "logsvc: error: %s\n", client.status().message().c_str());
-    return kExitUsage;
-  }
-  ApiClient& api = *client.value();
+  auto client = OpenClient(client_options);
+  if (!client) return kExitUsage;
+  ApiClient& api = *client;
   if (o.message_given) {
     std::string body;
     AppendEntry(&body, o, o.message);

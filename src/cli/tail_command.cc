@@ -176,12 +176,9 @@ int RunTail(const ClientOptions& client_options, const TailOptions& o) {
     std::fprintf(stderr, "logsvc: error: --output is table or ndjson, not '%s'\n", output.c_str());
     return kExitUsage;
   }
-  auto client = ApiClient::Open(client_options);
-  if (!client.ok()) {
-    std::fprintf(stderr, "logsvc: error: %s\n", client.status().message().c_str());
-    return kExitUsage;
-  }
-  const net::Endpoint& ep = client.value()->endpoint();
+  auto client = OpenClient(client_options);
+  if (!client) return kExitUsage;
+  const net::Endpoint& ep = client->endpoint();
   if (ep.tls) {
     std::fprintf(stderr, "logsvc: error: tail follows plain http:// servers only for now\n");
     return kExitUsage;
@@ -205,7 +202,7 @@ int RunTail(const ClientOptions& client_options, const TailOptions& o) {
   EventParser parser;
   bool warned = false;
   for (;;) {
-    Outcome out = FollowOnce(ep, client.value()->AuthHeaders(), target, &parser, print);
+    Outcome out = FollowOnce(ep, client->AuthHeaders(), target, &parser, print);
     if (out.refused_status != 0) return ServerError(out.error);
     if (out.streamed) warned = false;  // said once per outage, not per try
     if (!warned) {
